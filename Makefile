@@ -1,0 +1,68 @@
+# jobmatch developer commands. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+KAFKA_JARS := deploy/kafka/libs/.fetched
+# Debian packages the services and tests need: binary -> package.
+APT_NEEDS := redis-server:redis-server kcat:kcat prometheus:prometheus promtool:prometheus
+
+.PHONY: help setup up down status test test-unit lint format demo clean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+setup: $(BIN)/.installed $(KAFKA_JARS) system-packages ## virtualenv in .venv, Python deps, Kafka jars, Debian packages
+
+$(BIN)/.installed: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "error: python3.11 not found" >&2; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "error: $(PYTHON) is older than 3.11" >&2; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade "pip>=25.1"
+	$(BIN)/python -m pip install -q -e . --group dev
+	@touch $@
+
+$(KAFKA_JARS): deploy/kafka/pom.xml
+	@command -v mvn >/dev/null || deploy/apt-install.sh maven
+	mvn -q -B -f deploy/kafka/pom.xml dependency:copy-dependencies
+	@touch $@
+
+.PHONY: system-packages
+system-packages:
+	@missing=(); for pair in $(APT_NEEDS); do command -v "$${pair%%:*}" >/dev/null || missing+=("$${pair##*:}"); done; \
+	if [ $${#missing[@]} -gt 0 ]; then echo "installing Debian packages: $${missing[*]}"; deploy/apt-install.sh "$${missing[@]}"; fi
+
+up: setup ## start Kafka, Redis and create the topics (running services are reused)
+	@deploy/kafka/start.sh
+	@deploy/redis/start.sh
+	@$(BIN)/jobmatch topics
+
+down: ## stop the Kafka and Redis that `make up` started
+	@deploy/kafka/stop.sh
+	@deploy/redis/stop.sh
+
+status: ## show which services are running
+	@deploy/status.sh
+
+test: setup ## run the whole test suite against real Kafka and Redis (starts and stops them)
+	deploy/with-services.sh $(BIN)/pytest $(PYTEST_ARGS)
+
+test-unit: setup ## run only the tests that need no services
+	$(BIN)/pytest -m "not integration" $(PYTEST_ARGS)
+
+lint: setup ## ruff (lint + format check) and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: setup ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+demo: up ## start everything and show what is running
+	@deploy/status.sh
+
+clean: down ## stop services and delete their data (.run) and the virtualenv
+	rm -rf .run $(VENV)

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Start Debian's redis-server on 127.0.0.1:6379 with the jobmatch ACL users.
+# Idempotent: a Redis this script started earlier is reused (its ACL file is re-rendered
+# and reloaded, so changed passwords apply). Installs redis-server with apt-get when it
+# is missing.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+source "$here/../lib.sh"
+source "$here/dev.env"
+
+run="$JOBMATCH_RUN_DIR/redis"
+pidfile="$run/redis.pid"
+logfile="$run/redis.log"
+port=6379
+timeout="${JOBMATCH_REDIS_START_TIMEOUT:-30}"
+
+if ! command -v redis-server >/dev/null; then
+  log "redis: redis-server not found; installing Debian's redis-server"
+  "$JOBMATCH_ROOT/deploy/apt-install.sh" redis-server
+fi
+
+mkdir -p "$run"
+sha() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
+umask 077
+sed -e "s/#WORKER_SHA/#$(sha "$JOBMATCH_REDIS_WORKER_PASSWORD")/" \
+    -e "s/#PORTAL_SHA/#$(sha "$JOBMATCH_REDIS_PORTAL_PASSWORD")/" \
+    "$here/users.acl.template" | grep -v '^#' >"$run/users.acl"
+umask 022
+
+ping() {
+  REDISCLI_AUTH="$JOBMATCH_REDIS_WORKER_PASSWORD" redis-cli -h 127.0.0.1 -p "$port" \
+    --user jobmatch-worker --no-auth-warning "$@" 2>/dev/null
+}
+
+if pid_alive "$pidfile" redis-server; then
+  ping ACL LOAD >/dev/null || true
+  log "redis: already running (pid $(cat "$pidfile"), log $logfile)"
+  exit 0
+fi
+if port_open "$port"; then
+  die "redis: port $port on 127.0.0.1 is already in use by another process (a system redis-server? stop it with \`service redis-server stop\`), so jobmatch's Redis cannot start (its log would be $logfile)."
+fi
+
+log "redis: starting on 127.0.0.1:$port (log $logfile)"
+redis-server "$here/redis.conf" --dir "$run" --pidfile "$pidfile" --logfile "$logfile" \
+  --aclfile "$run/users.acl" || die "redis: redis-server failed to start; see $logfile"
+
+deadline=$((SECONDS + timeout))
+until [ "$(ping PING)" = "PONG" ]; do
+  if ((SECONDS >= deadline)); then
+    die "redis: no answer on 127.0.0.1:$port within ${timeout}s; see $logfile"
+  fi
+  sleep 0.1
+done
+log "redis: ready on 127.0.0.1:$port (pid $(cat "$pidfile"))"

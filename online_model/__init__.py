@@ -1,0 +1,1 @@
+"""What to recommend: features, candidate retrieval, the online ranker. Pure, no I/O."""

@@ -1,0 +1,1 @@
+"""The public event contract: types, validation, JSON Schemas and reference code lists."""

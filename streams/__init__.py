@@ -1,0 +1,1 @@
+"""Moving events: Faust agents, topics, tables, Redis writes, producers and the CLI."""

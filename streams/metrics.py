@@ -1,0 +1,108 @@
+"""Prometheus metrics of a worker, served at ``/metrics``.
+
+Names follow Prometheus conventions (``_total`` counters, ``_seconds`` histograms) and
+every label has a small, fixed set of values: never a seeker or posting id. docs/metrics.md
+describes each one and the alerts built on them.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+# Event time -> list written to Redis, from 10 ms to 24 h.
+FRESHNESS_BUCKETS = (
+    0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0,
+    3600.0, 4 * 3600.0, 12 * 3600.0, 24 * 3600.0,
+)  # fmt: skip
+PROCESSING_BUCKETS = (
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+)  # fmt: skip
+
+EVENTS = Counter(
+    "jobmatch_events_total",
+    "Events consumed, by topic family and outcome (applied, duplicate, stale, rejected).",
+    ["topic", "outcome"],
+)
+DLQ_WRITES = Counter(
+    "jobmatch_dlq_writes_total",
+    "Messages written to the dead-letter topic, by source topic family and reason.",
+    ["topic", "reason"],
+)
+PROCESSING = Histogram(
+    "jobmatch_processing_seconds",
+    "Time to handle one event in its agent, Redis writes included.",
+    ["topic"],
+    buckets=PROCESSING_BUCKETS,
+)
+FRESHNESS = Histogram(
+    "jobmatch_freshness_seconds",
+    "Event time to the list that reflects it written in Redis, by event kind.",
+    ["kind"],
+    buckets=FRESHNESS_BUCKETS,
+)
+LIST_REFRESHES = Counter(
+    "jobmatch_list_refreshes_total",
+    "Seeker lists written to Redis, by what caused the refresh.",
+    ["reason"],
+)
+EMPLOYER_LIST_UPDATES = Counter(
+    "jobmatch_employer_list_updates_total",
+    "Posting (employer) candidate lists written to Redis.",
+)
+FILTER_VETOES = Counter(
+    "jobmatch_filter_vetoes_total",
+    "Candidate postings removed by a hard filter before scoring, by filter.",
+    ["reason"],
+)
+INTERACTIONS = Counter(
+    "jobmatch_interactions_total",
+    "Applied interaction events by action and source; source=reco is the recommendation funnel.",
+    ["action", "source"],
+)
+MODEL_VERSION = Gauge("jobmatch_model_version", "Version of the model snapshot this worker scores with.")
+MODEL_AUC = Gauge("jobmatch_model_auc", "Online ROC AUC of the ranker (progressive validation, trainer).")
+MODEL_LOGLOSS = Gauge("jobmatch_model_logloss", "Online log loss of the ranker (progressive validation, trainer).")
+TRAINING_EXAMPLES = Counter(
+    "jobmatch_training_examples_total",
+    "Labelled examples the trainer learned from, by label.",
+    ["label"],
+)
+SNAPSHOTS_PUBLISHED = Counter(
+    "jobmatch_model_snapshots_published_total", "Model snapshots the trainer published."
+)
+OPEN_POSTINGS = Gauge("jobmatch_open_postings", "Open postings in this worker's catalog.")
+ACTIVE_SEEKERS = Gauge(
+    "jobmatch_active_seekers",
+    "Active seekers owned by this worker, by education level and age band.",
+    ["education_level", "age_band"],
+)
+SEEKERS_WITH_LIST = Gauge(
+    "jobmatch_seekers_with_list",
+    "Active seekers owned by this worker whose list is not empty, by education level and age band.",
+    ["education_level", "age_band"],
+)
+COVERAGE = Gauge("jobmatch_coverage_ratio", "Share of this worker's active seekers with a non-empty list.")
+EXPOSED_POSTINGS = Gauge(
+    "jobmatch_exposed_postings", "Open postings present in at least one list of this worker's seekers."
+)
+EXPOSURE = Gauge(
+    "jobmatch_exposure_ratio", "Share of open postings present in at least one list of this worker's seekers."
+)
+CONSUMER_LAG = Gauge(
+    "jobmatch_consumer_lag_messages",
+    "Messages behind the end of each topic family, summed over this worker's partitions.",
+    ["topic"],
+)
+LAST_EVENT = Gauge(
+    "jobmatch_last_event_timestamp_seconds",
+    "Wall-clock time of the last event consumed, by topic family.",
+    ["topic"],
+)
+SWEEP_PENDING = Gauge(
+    "jobmatch_sweep_pending_seekers", "Seekers whose list predates the current model or horizon."
+)
+REDIS_WRITE = Histogram(
+    "jobmatch_redis_write_seconds",
+    "Duration of one pipelined Redis write round trip.",
+    buckets=PROCESSING_BUCKETS,
+)
