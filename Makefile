@@ -6,8 +6,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 KAFKA_JARS := deploy/kafka/libs/.fetched
-# Debian packages the services and tests need: binary -> package.
-APT_NEEDS := redis-server:redis-server kcat:kcat prometheus:prometheus promtool:prometheus
+# Debian packages the services and tests need (kcat: the non-Python client test;
+# chromium + fonts-nanum: the portal's browser test with Korean glyphs).
+APT_PACKAGES := redis-server redis-tools kcat prometheus chromium fonts-nanum
 
 .PHONY: help setup up down status test test-unit lint format demo clean
 
@@ -31,7 +32,8 @@ $(KAFKA_JARS): deploy/kafka/pom.xml
 
 .PHONY: system-packages
 system-packages:
-	@missing=(); for pair in $(APT_NEEDS); do command -v "$${pair%%:*}" >/dev/null || missing+=("$${pair##*:}"); done; \
+	@missing=(); for pkg in $(APT_PACKAGES); do dpkg -s "$$pkg" >/dev/null 2>&1 || missing+=("$$pkg"); done; \
+	command -v java >/dev/null || missing+=(openjdk-17-jre-headless); \
 	if [ $${#missing[@]} -gt 0 ]; then echo "installing Debian packages: $${missing[*]}"; deploy/apt-install.sh "$${missing[@]}"; fi
 
 up: setup ## start Kafka, Redis and create the topics (running services are reused)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from kafka import KafkaAdminClient
@@ -43,6 +44,20 @@ class TopicResult:
     partitions: int  # what the broker has now
 
 
+def _describe_when_ready(
+    admin: KafkaAdminClient, names: list[str], *, timeout_s: float = 30.0
+) -> dict[str, dict]:  # type: ignore[type-arg]
+    """Describe topics, waiting out the moment after creation when the broker still answers
+    UNKNOWN_TOPIC_OR_PARTITION (error 3) for a topic it has just accepted."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        described = {d["name"]: d for d in admin.describe_topics(names)}
+        pending = [n for n in names if described.get(n, {}).get("error_code") == 3]
+        if not pending or time.monotonic() >= deadline:
+            return described
+        time.sleep(0.05)
+
+
 class TopicMismatch(RuntimeError):
     """An existing topic disagrees with the configuration in a way we must not paper over."""
 
@@ -69,7 +84,7 @@ def ensure_topics(settings: Settings, *, admin: KafkaAdminClient | None = None) 
                 created.add(spec.name)
             except TopicAlreadyExistsError:
                 pass
-        described = {d["name"]: d for d in admin.describe_topics([s.name for s in specs])}
+        described = _describe_when_ready(admin, [s.name for s in specs])
         results: list[TopicResult] = []
         for spec in specs:
             d = described.get(spec.name)

@@ -1,7 +1,7 @@
 """Prometheus metrics of a worker, served at ``/metrics``.
 
 Names follow Prometheus conventions (``_total`` counters, ``_seconds`` histograms) and
-every label has a small, fixed set of values: never a seeker or posting id. docs/metrics.md
+every label has a small, fixed set of values: never a seeker or posting id. docs/operations.md
 describes each one and the alerts built on them.
 """
 

@@ -1,0 +1,30 @@
+"""Build the Faust application. Only the app: topics, tables, agents and timers are
+registered by their own modules (see :mod:`streams.worker`)."""
+
+from __future__ import annotations
+
+import faust
+
+from streams.config import Settings
+
+
+def create_app(settings: Settings) -> faust.App:
+    """A Faust app for ``settings``: one consumer group, in-memory tables with changelogs."""
+    return faust.App(
+        settings.app_id,
+        broker=f"kafka://{settings.kafka_bootstrap.replace(',', ';kafka://')}",
+        # Tables live in memory and are rebuilt from their changelog topics on start-up.
+        store="memory://",
+        datadir=str(settings.data_dir),
+        web_enabled=True,
+        web_host="127.0.0.1",
+        web_port=settings.web_port,
+        web_bind="0.0.0.0",
+        topic_replication_factor=1,
+        # Table changelogs are co-partitioned with profiles and interactions.
+        topic_partitions=settings.seeker_partitions,
+        consumer_auto_offset_reset="earliest",
+        table_standby_replicas=0,
+        producer_max_request_size=1024 * 1024,
+        stream_buffer_maxsize=4096,
+    )

@@ -1,0 +1,69 @@
+"""Lua scripts that replace a Redis value atomically, so readers never see half a list.
+
+Each script touches keys of one hash slot only (ids are hash tags), which keeps them valid
+on Redis Cluster. They run under the worker's ACL user, whose key patterns still apply.
+"""
+
+from __future__ import annotations
+
+# KEYS: list, meta, why.
+# ARGV: ttl_seconds, updated_at, model_version, reason, n,
+#       n x (score, posting_id), n x (posting_id, why_json)
+REPLACE_SEEKER_LIST = """
+redis.call('DEL', KEYS[1], KEYS[3])
+local n = tonumber(ARGV[5])
+if n > 0 then
+  local z = {}
+  for i = 0, n - 1 do
+    z[#z + 1] = ARGV[6 + 2 * i]
+    z[#z + 1] = ARGV[7 + 2 * i]
+  end
+  redis.call('ZADD', KEYS[1], unpack(z))
+  local h = {}
+  local base = 6 + 2 * n
+  for i = 0, n - 1 do
+    h[#h + 1] = ARGV[base + 2 * i]
+    h[#h + 1] = ARGV[base + 2 * i + 1]
+  end
+  redis.call('HSET', KEYS[3], unpack(h))
+end
+redis.call('HSET', KEYS[2], 'updated_at', ARGV[2], 'model_version', ARGV[3], 'reason', ARGV[4])
+local ttl = tonumber(ARGV[1])
+if ttl > 0 then
+  redis.call('EXPIRE', KEYS[1], ttl)
+  redis.call('EXPIRE', KEYS[2], ttl)
+  redis.call('EXPIRE', KEYS[3], ttl)
+end
+return n
+"""
+
+# KEYS: a sorted set. ARGV: expire_at (unix seconds, 0 = none), n_remove, members to
+# remove..., then (score, member) pairs to add. Removes and adds in one step.
+UPDATE_SORTED_SET = """
+local n_remove = tonumber(ARGV[2])
+if n_remove > 0 then
+  redis.call('ZREM', KEYS[1], unpack(ARGV, 3, 2 + n_remove))
+end
+local first_add = 3 + n_remove
+if #ARGV >= first_add then
+  redis.call('ZADD', KEYS[1], unpack(ARGV, first_add, #ARGV))
+end
+local expire_at = tonumber(ARGV[1])
+if expire_at > 0 and redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('EXPIREAT', KEYS[1], expire_at)
+end
+return redis.call('ZCARD', KEYS[1])
+"""
+
+# KEYS: a hash. ARGV: expire_at (unix seconds, 0 = none), field, value, field, value...
+REPLACE_HASH = """
+redis.call('DEL', KEYS[1])
+if #ARGV > 1 then
+  redis.call('HSET', KEYS[1], unpack(ARGV, 2, #ARGV))
+  local expire_at = tonumber(ARGV[1])
+  if expire_at > 0 then
+    redis.call('EXPIREAT', KEYS[1], expire_at)
+  end
+end
+return 1
+"""

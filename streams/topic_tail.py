@@ -1,0 +1,91 @@
+"""Read a whole topic on every worker, outside the consumer group.
+
+Postings and model snapshots must reach every worker, not just the one that owns a
+partition. Each worker therefore reads all partitions of those (compacted) topics from the
+beginning with a group-less aiokafka consumer, and keeps following them. ``caught_up`` is
+set once the reader has reached the end offsets that existed when it started, so the
+worker can wait for a complete catalog before ranking anyone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+
+log = logging.getLogger(__name__)
+
+BatchHandler = Callable[[list[ConsumerRecord], bool], Awaitable[None]]
+
+
+class TopicTail:
+    """Follow every partition of ``topic`` from offset 0; hand batches to ``handle``.
+
+    ``handle(records, live)`` gets ``live=False`` while catching up with the history and
+    ``live=True`` afterwards, so callers can skip work (fan-out) that a full re-rank after
+    catch-up does anyway.
+    """
+
+    def __init__(
+        self,
+        topic: str,
+        bootstrap: str,
+        handle: BatchHandler,
+        *,
+        max_batch: int = 2000,
+        fetch_max_bytes: int = 32 * 1024 * 1024,
+    ) -> None:
+        self.topic = topic
+        self._bootstrap = bootstrap
+        self._handle = handle
+        self._max_batch = max_batch
+        self._fetch_max_bytes = fetch_max_bytes
+        self.caught_up = asyncio.Event()
+        self.records_read = 0
+
+    async def run(self) -> None:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._bootstrap,
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            fetch_max_bytes=self._fetch_max_bytes,
+            max_partition_fetch_bytes=self._fetch_max_bytes,
+        )
+        await consumer.start()
+        try:
+            partitions = await self._wait_for_partitions(consumer)
+            consumer.assign(partitions)
+            await consumer.seek_to_beginning(*partitions)
+            targets = await consumer.end_offsets(partitions)
+            remaining = {tp for tp, end in targets.items() if end > 0}
+            if not remaining:
+                self.caught_up.set()
+            while True:
+                batches = await consumer.getmany(timeout_ms=200, max_records=self._max_batch)
+                live = self.caught_up.is_set()
+                for records in batches.values():
+                    await self._handle(records, live)
+                    self.records_read += len(records)
+                if live:
+                    continue
+                # Compaction leaves gaps in offsets: compare positions, not record offsets.
+                for tp in list(remaining):
+                    if await consumer.position(tp) >= targets[tp]:
+                        remaining.discard(tp)
+                if not remaining:
+                    log.info("%s: caught up after %d records", self.topic, self.records_read)
+                    self.caught_up.set()
+        finally:
+            await consumer.stop()
+
+    async def _wait_for_partitions(self, consumer: AIOKafkaConsumer) -> list[TopicPartition]:
+        while True:
+            ids = consumer.partitions_for_topic(self.topic)
+            if ids:
+                return [TopicPartition(self.topic, p) for p in sorted(ids)]
+            log.warning("%s: topic not found yet; run `jobmatch topics`", self.topic)
+            await consumer.topics()  # refreshes metadata
+            await asyncio.sleep(1.0)

@@ -1,0 +1,22 @@
+"""HTTP pages of a worker (Faust's web server): Prometheus ``/metrics`` and ``/health``."""
+
+from __future__ import annotations
+
+import faust
+from faust.web import Request, Response, View
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+
+def register_pages(app: faust.App, health: callable) -> None:  # type: ignore[valid-type]
+    """``health()`` returns a JSON-able dict; HTTP 503 until ``dict["ready"]`` is true."""
+
+    @app.page("/metrics")
+    class Metrics(View):
+        async def get(self, request: Request) -> Response:
+            return self.bytes(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+
+    @app.page("/health")
+    class Health(View):
+        async def get(self, request: Request) -> Response:
+            state = health()
+            return self.json(state, status=200 if state.get("ready") else 503)

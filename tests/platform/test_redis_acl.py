@@ -1,0 +1,82 @@
+"""The real Redis: what each ACL user may and may not do."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from streams.config import Settings
+from tests.conftest import redis_client
+
+pytestmark = pytest.mark.integration
+
+
+def test_worker_can_write_under_the_prefix(redis_worker: redis.Redis, test_settings: Settings) -> None:
+    key = f"{test_settings.key_prefix}:reco:seeker:{{S1}}"
+    redis_worker.zadd(key, {"P1": 2.0, "P2": 1.0})
+    redis_worker.hset(f"{key}:meta", mapping={"model_version": 1})
+    assert redis_worker.zrevrange(key, 0, -1) == ["P1", "P2"]
+    redis_worker.delete(key)
+    assert not redis_worker.exists(key)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("SET", "other:key", "1"),
+        ("GET", "other:key"),
+        ("FLUSHALL",),
+        ("CONFIG", "GET", "maxmemory"),
+        ("KEYS", "jobmatch:*"),
+        ("SCRIPT", "FLUSH"),
+    ],
+)
+def test_worker_cannot_touch_other_keys_or_admin_commands(
+    redis_worker: redis.Redis, command: tuple[str, ...]
+) -> None:
+    with pytest.raises(redis.exceptions.NoPermissionError):
+        redis_worker.execute_command(*command)
+
+
+def test_portal_reads_but_cannot_write(
+    redis_worker: redis.Redis, redis_portal: redis.Redis, test_settings: Settings
+) -> None:
+    key = f"{test_settings.key_prefix}:reco:seeker:{{S1}}"
+    redis_worker.zadd(key, {"P1": 2.0, "P2": 1.0})
+    assert redis_portal.zrange(key, 0, -1, desc=True) == ["P1", "P2"]
+    refused = [
+        ("ZADD", key, "3", "P3"),
+        ("DEL", key),
+        ("FLUSHALL",),
+        ("CONFIG", "GET", "maxmemory"),
+        ("KEYS", "jobmatch:*"),
+        ("EVAL", "return 1", "0"),
+    ]
+    for command in refused:
+        with pytest.raises(redis.exceptions.NoPermissionError):
+            redis_portal.execute_command(*command)
+    # DEBUG is refused for everyone by the server configuration, before any ACL check.
+    with pytest.raises(redis.exceptions.ResponseError, match="DEBUG command not allowed"):
+        redis_portal.execute_command("DEBUG", "SLEEP", "0")
+    # Nothing changed.
+    assert redis_worker.zrange(key, 0, -1, withscores=True) == [("P2", 1.0), ("P1", 2.0)]
+
+
+def test_default_user_is_refused(test_settings: Settings) -> None:
+    url = test_settings.redis_url  # no user, no password
+    client = redis.Redis.from_url(url, retry=Retry(NoBackoff(), 0))
+    with pytest.raises((redis.exceptions.AuthenticationError, redis.exceptions.ResponseError)):
+        client.get("jobmatch:anything")
+    client.close()
+
+
+def test_wrong_password_is_refused(test_settings: Settings) -> None:
+    settings = dataclasses.replace(test_settings, redis_worker_password="wrong")
+    client = redis_client(settings, "jobmatch-worker")
+    with pytest.raises(redis.exceptions.AuthenticationError):
+        client.ping()
+    client.close()

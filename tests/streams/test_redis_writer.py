@@ -1,0 +1,165 @@
+"""RedisWriter against the real Redis: atomic replacement, coalescing, TTLs, retries."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+import orjson
+import pytest
+import redis
+import redis.asyncio as aioredis
+
+from streams.config import Settings
+from streams.redis_keys import RedisKeys
+from streams.redis_writer import PostingView, RedisWriter, SeekerListView
+
+pytestmark = pytest.mark.integration
+
+
+def worker_client(settings: Settings) -> aioredis.Redis:
+    url = settings.redis_url_for("jobmatch-worker", settings.redis_worker_password)
+    return aioredis.Redis.from_url(url, decode_responses=True)
+
+
+def make_writer(settings: Settings, lists: dict, postings: dict, **kw) -> RedisWriter:
+    return RedisWriter(
+        worker_client(settings),
+        RedisKeys(settings.key_prefix),
+        render_seeker=lists.get,
+        render_posting=postings.get,
+        **kw,
+    )
+
+
+def view(n: int, version: int = 1, ttl: int = 3600) -> SeekerListView:
+    items = [(f"P{i}", float(n - i), ["희망 직종 일치"]) for i in range(n)]
+    return SeekerListView(items=items, model_version=version, ttl_seconds=ttl)
+
+
+async def test_a_list_with_meta_and_reasons_is_written(
+    test_settings: Settings, redis_worker: redis.Redis
+) -> None:
+    keys = RedisKeys(test_settings.key_prefix)
+    lists = {"S1": view(3, version=7)}
+    writer = make_writer(test_settings, lists, {})
+    writer.mark_seeker("S1", "profile", ("profile", 1))
+    await writer.flush()
+    assert redis_worker.zrevrange(keys.seeker_list("S1"), 0, -1) == ["P0", "P1", "P2"]
+    meta = redis_worker.hgetall(keys.seeker_meta("S1"))
+    assert meta["model_version"] == "7" and meta["reason"] == "profile"
+    assert int(meta["updated_at"]) > 1_700_000_000_000
+    assert orjson.loads(redis_worker.hget(keys.seeker_why("S1"), "P1")) == ["희망 직종 일치"]
+    ttl = redis_worker.ttl(keys.seeker_list("S1"))
+    assert 3500 < ttl <= 3600
+    assert keys.seeker_list("S1").endswith(":reco:seeker:{S1}")
+
+
+async def test_none_from_the_renderer_deletes_the_seeker_keys(
+    test_settings: Settings, redis_worker: redis.Redis
+) -> None:
+    keys = RedisKeys(test_settings.key_prefix)
+    lists = {"S1": view(2)}
+    writer = make_writer(test_settings, lists, {})
+    writer.mark_seeker("S1", "profile")
+    await writer.flush()
+    assert redis_worker.exists(keys.seeker_list("S1"), keys.seeker_meta("S1")) == 2
+    del lists["S1"]
+    writer.mark_seeker("S1", "deactivate")
+    await writer.flush()
+    assert redis_worker.exists(keys.seeker_list("S1"), keys.seeker_meta("S1"), keys.seeker_why("S1")) == 0
+
+
+async def test_readers_never_see_a_half_written_list(
+    test_settings: Settings, redis_worker: redis.Redis
+) -> None:
+    # The writer alternates between a 120-item list and a disjoint 5-item list; a reader
+    # polling meanwhile must always see exactly one of the two.
+    keys = RedisKeys(test_settings.key_prefix)
+    long = view(120)
+    short = SeekerListView(
+        items=[(f"Q{i}", 1.0, []) for i in range(5)], model_version=2, ttl_seconds=0
+    )
+    lists: dict[str, SeekerListView] = {}
+    writer = make_writer(test_settings, lists, {})
+    expected = [{p for p, _, _ in long.items}, {p for p, _, _ in short.items}]
+    seen: list[set[str]] = []
+    stop = asyncio.Event()
+    reader = worker_client(test_settings)
+
+    async def read() -> None:
+        while not stop.is_set():
+            members = await reader.zrange(keys.seeker_list("S1"), 0, -1)
+            if members:
+                seen.append(set(members))
+
+    task = asyncio.create_task(read())
+    for i in range(60):
+        lists["S1"] = long if i % 2 == 0 else short
+        writer.mark_seeker("S1", "sweep")
+        await writer.flush()
+    stop.set()
+    await task
+    await reader.aclose()
+    assert seen, "the reader saw nothing"
+    assert all(members in expected for members in seen)
+
+
+async def test_marks_coalesce_into_one_write_of_the_latest_state(
+    test_settings: Settings, redis_worker: redis.Redis
+) -> None:
+    keys = RedisKeys(test_settings.key_prefix)
+    lists = {"S1": view(5)}
+    writer = make_writer(test_settings, lists, {})
+    writer.mark_seeker("S1", "posting", ("posting", 1))
+    lists["S1"] = view(2, version=3)
+    writer.mark_seeker("S1", "interaction", ("interaction", 2))
+    assert writer.pending == 1
+    await writer.flush()
+    assert redis_worker.zcard(keys.seeker_list("S1")) == 2
+    assert redis_worker.hget(keys.seeker_meta("S1"), "reason") == "interaction"
+
+
+async def test_employer_list_updates_and_display_fields(
+    test_settings: Settings, redis_worker: redis.Redis
+) -> None:
+    keys = RedisKeys(test_settings.key_prefix)
+    postings = {"P1": PostingView({"title": "지게차 운전원", "wage_min": "2800000"}, expire_at=4102444800)}
+    writer = make_writer(test_settings, {}, postings)
+    writer.mark_posting("P1")
+    writer.update_employer_list("P1", add={"S1": 0.9, "S2": 0.5, "S3": 0.1}, expire_at=4102444800)
+    await writer.flush()
+    assert redis_worker.hgetall(keys.posting_display("P1")) == postings["P1"].display
+    assert redis_worker.zrevrange(keys.posting_list("P1"), 0, -1) == ["S1", "S2", "S3"]
+    assert redis_worker.ttl(keys.posting_list("P1")) > 0
+
+    # A later removal wins over an earlier add of the same seeker in one batch.
+    writer.update_employer_list("P1", add={"S4": 0.7}, remove={"S2"})
+    writer.update_employer_list("P1", remove={"S4", "S3"})
+    await writer.flush()
+    assert redis_worker.zrevrange(keys.posting_list("P1"), 0, -1) == ["S1"]
+
+    # Closing: the renderer says None, both keys go.
+    del postings["P1"]
+    writer.mark_posting("P1")
+    await writer.flush()
+    assert redis_worker.exists(keys.posting_display("P1"), keys.posting_list("P1")) == 0
+
+
+async def test_a_failed_write_keeps_the_marks_for_a_retry(
+    test_settings: Settings, redis_worker: redis.Redis
+) -> None:
+    keys = RedisKeys(test_settings.key_prefix)
+    lists = {"S1": view(3)}
+    broken = dataclasses.replace(test_settings, redis_url="redis://127.0.0.1:1/0")
+    writer = make_writer(broken, lists, {})
+    writer.mark_seeker("S1", "profile", ("profile", 1))
+    with pytest.raises((redis.exceptions.ConnectionError, OSError)):
+        await writer.flush()
+    assert writer.pending == 1
+
+    # Same marks, now against the real server.
+    writer._client = worker_client(test_settings)
+    await writer.flush()
+    assert writer.pending == 0
+    assert redis_worker.zcard(keys.seeker_list("S1")) == 3
