@@ -7,6 +7,7 @@ reason (see docs/events.md). Both outcomes are counted.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from faust.types import EventT, TopicT
@@ -15,6 +16,11 @@ from schemas.dead_letter import DeadLetter, decode_or_dead_letter
 from streams import metrics
 
 log = logging.getLogger(__name__)
+
+# A dead letter carries the original bytes, but a rejected message near the broker's size
+# limit (base64 adds a third) would not fit in a DLQ record. Longer values are cut; the
+# original stays in its topic at the recorded offset for as long as the topic retains it.
+MAX_DEAD_VALUE_BYTES = 256 * 1024
 
 
 class DeadLetterSink:
@@ -42,6 +48,15 @@ class DeadLetterSink:
         return result
 
     async def reject(self, family: str, letter: DeadLetter) -> None:
+        size = len(letter.value)
+        if size > MAX_DEAD_VALUE_BYTES:
+            letter = dataclasses.replace(
+                letter,
+                value=letter.value[:MAX_DEAD_VALUE_BYTES],
+                error=f"{letter.error} (value cut to its first {MAX_DEAD_VALUE_BYTES} of "
+                f"{size} bytes; the original is at {letter.topic}[{letter.partition}]"
+                f"@{letter.offset})",
+            )
         await self._dlq.send(key=letter.key, value=letter.to_json())
         metrics.DLQ_WRITES.labels(family, letter.reason).inc()
         metrics.EVENTS.labels(family, "rejected").inc()

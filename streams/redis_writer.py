@@ -5,6 +5,10 @@ fields, an employer list) and go on; a background loop writes everything marked 
 pipelined round trip, rendering each value at write time. Marking a seeker twice before a
 flush writes it once, with the latest state, so writes can never land out of order.
 A failed round trip is retried with back-off and nothing marked is dropped.
+
+Freshness: an agent notes each event whose effects it marked (``note_event``); the event
+is observed in ``jobmatch_freshness_seconds`` once the flush that follows has written
+everything marked until then, i.e. when every list the event changed is in Redis.
 """
 
 from __future__ import annotations
@@ -51,17 +55,10 @@ PostingRenderer = Callable[[str], PostingView | None]  # None: delete the postin
 
 
 @dataclass
-class _Pending:
-    reason: str = ""
-    events: list[Event] = field(default_factory=list)
-
-
-@dataclass
 class _EmployerDelta:
     add: dict[str, float] = field(default_factory=dict)
     remove: set[str] = field(default_factory=set)
     expire_at: int = 0
-    events: list[Event] = field(default_factory=list)
 
     def apply(self, add: Mapping[str, float], remove: Iterable[str]) -> None:
         """Fold a later change into this one: the later word on a seeker wins."""
@@ -92,9 +89,11 @@ class RedisWriter:
         self._render_posting = render_posting
         self._max_batch = max_batch
         self._linger_s = linger_s
-        self._seekers: dict[str, _Pending] = {}
-        self._postings: dict[str, _Pending] = {}
+        self._seekers: dict[str, str] = {}  # seeker_id -> reason of the latest mark
+        self._postings: dict[str, None] = {}  # ordered set
         self._employer: dict[str, _EmployerDelta] = {}
+        self._employer_dropped: dict[str, None] = {}
+        self._events: list[Event] = []
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -107,20 +106,25 @@ class RedisWriter:
 
     # -- marking (synchronous, called from agents) ---------------------------------------
 
-    def mark_seeker(self, seeker_id: str, reason: str, event: Event | None = None) -> None:
+    def mark_seeker(self, seeker_id: str, reason: str) -> None:
         """Rewrite ``seeker_id``'s list (or delete it) at the next flush."""
-        pending = self._seekers.setdefault(seeker_id, _Pending())
-        pending.reason = reason
-        if event is not None:
-            pending.events.append(event)
+        self._seekers[seeker_id] = reason
         self._poke()
 
-    def mark_posting(self, posting_id: str, event: Event | None = None) -> None:
+    def mark_posting(self, posting_id: str) -> None:
         """Rewrite (or delete) ``posting_id``'s display hash at the next flush."""
-        pending = self._postings.setdefault(posting_id, _Pending())
-        if event is not None:
-            pending.events.append(event)
+        self._postings[posting_id] = None
         self._poke()
+
+    def drop_employer_list(self, posting_id: str) -> None:
+        """Delete a closed posting's employer list, discarding any pending change to it."""
+        self._employer.pop(posting_id, None)
+        self._employer_dropped[posting_id] = None
+        self._poke()
+
+    def note_event(self, kind: str, ts_ms: int) -> None:
+        """Observe this event's freshness once everything marked so far is written."""
+        self._events.append((kind, ts_ms))
 
     def update_employer_list(
         self,
@@ -129,19 +133,20 @@ class RedisWriter:
         add: Mapping[str, float] | None = None,
         remove: Sequence[str] | set[str] = (),
         expire_at: int = 0,
-        event: Event | None = None,
     ) -> None:
         """Add or re-score seekers in a posting's list and remove others, in one step."""
         delta = self._employer.setdefault(posting_id, _EmployerDelta())
         delta.apply(add or {}, remove)
         delta.expire_at = expire_at or delta.expire_at
-        if event is not None:
-            delta.events.append(event)
+        self._employer_dropped.pop(posting_id, None)
         self._poke()
 
     @property
     def pending(self) -> int:
-        return len(self._seekers) + len(self._postings) + len(self._employer)
+        return (
+            len(self._seekers) + len(self._postings) + len(self._employer)
+            + len(self._employer_dropped)
+        )  # fmt: skip
 
     def _poke(self) -> None:
         self._idle.clear()
@@ -172,43 +177,45 @@ class RedisWriter:
 
     async def flush(self) -> None:
         """Write everything marked so far; on failure the marks are kept for a retry."""
-        while self._seekers or self._postings or self._employer:
-            seekers = _take(self._seekers, self._max_batch)
-            postings = _take(self._postings, self._max_batch)
-            employer = _take(self._employer, self._max_batch)
-            try:
-                await self._write(seekers, postings, employer)
-            except BaseException:
-                self._restore(seekers, postings, employer)
-                raise
-        self._idle.set()
-
-    async def _write(
-        self,
-        seekers: dict[str, _Pending],
-        postings: dict[str, _Pending],
-        employer: dict[str, _EmployerDelta],
-    ) -> None:
+        events, self._events = self._events, []
         try:
-            await self._write_once(seekers, postings, employer)
+            while self.pending:
+                batch = _Batch(
+                    seekers=_take(self._seekers, self._max_batch),
+                    postings=_take(self._postings, self._max_batch),
+                    employer=_take(self._employer, self._max_batch),
+                    dropped=_take(self._employer_dropped, self._max_batch),
+                )
+                try:
+                    await self._write(batch)
+                except BaseException:
+                    self._restore(batch)
+                    raise
+        except BaseException:
+            self._events = events + self._events
+            raise
+        written_s = time.time()
+        for kind, ts_ms in events:
+            metrics.FRESHNESS.labels(kind).observe(max(written_s - ts_ms / 1000, 0.0))
+        if not self.pending and not self._events:
+            self._idle.set()
+
+    async def _write(self, batch: _Batch) -> None:
+        try:
+            await self._write_once(batch)
         except NoScriptError:
             # A restarted or failed-over Redis forgot the scripts. Every write here is an
             # idempotent replacement, so loading them and repeating the batch is safe.
             for source in self._sources.values():
                 await self._client.script_load(source)
-            await self._write_once(seekers, postings, employer)
+            await self._write_once(batch)
 
-    async def _write_once(
-        self,
-        seekers: dict[str, _Pending],
-        postings: dict[str, _Pending],
-        employer: dict[str, _EmployerDelta],
-    ) -> None:
+    async def _write_once(self, batch: _Batch) -> None:
         pipe = self._client.pipeline(transaction=False)
         sha = self._sha
         now_ms = int(time.time() * 1000)
         reasons: list[str] = []
-        for seeker_id, pending in seekers.items():
+        for seeker_id, reason in batch.seekers.items():
             view = self._render_seeker(seeker_id)
             keys = [
                 self._keys.seeker_list(seeker_id),
@@ -218,9 +225,9 @@ class RedisWriter:
             if view is None:
                 pipe.unlink(*keys)
             else:
-                pipe.evalsha(sha["seeker"], len(keys), *keys, *_seeker_args(view, now_ms, pending.reason))
-                reasons.append(pending.reason)
-        for posting_id in postings:
+                pipe.evalsha(sha["seeker"], len(keys), *keys, *_seeker_args(view, now_ms, reason))
+                reasons.append(reason)
+        for posting_id in batch.postings:
             view = self._render_posting(posting_id)
             display_key = self._keys.posting_display(posting_id)
             if view is None:
@@ -230,52 +237,48 @@ class RedisWriter:
                 for name, value in view.display.items():
                     args += [name, value]
                 pipe.evalsha(sha["hash"], 1, display_key, *args)
-        for posting_id, delta in employer.items():
+        for posting_id, delta in batch.employer.items():
             args = [delta.expire_at, len(delta.remove), *delta.remove]
             for seeker_id, score in delta.add.items():
-                args += [score, seeker_id]
+                args += [repr(float(score)), seeker_id]
             pipe.evalsha(sha["zset"], 1, self._keys.posting_list(posting_id), *args)
+        for posting_id in batch.dropped:
+            pipe.unlink(self._keys.posting_list(posting_id))
         if not pipe:
             return
         started = time.perf_counter()
         await pipe.execute()
         metrics.REDIS_WRITE.observe(time.perf_counter() - started)
-
-        written_s = time.time()
         for reason in reasons:
             metrics.LIST_REFRESHES.labels(reason).inc()
-        if employer:
-            metrics.EMPLOYER_LIST_UPDATES.inc(len(employer))
-        for group in (seekers.values(), postings.values(), employer.values()):
-            for pending in group:
-                for kind, ts_ms in pending.events:
-                    metrics.FRESHNESS.labels(kind).observe(max(written_s - ts_ms / 1000, 0.0))
+        if batch.employer:
+            metrics.EMPLOYER_LIST_UPDATES.inc(len(batch.employer))
 
-    def _restore(
-        self,
-        seekers: dict[str, _Pending],
-        postings: dict[str, _Pending],
-        employer: dict[str, _EmployerDelta],
-    ) -> None:
-        # Marks made while the failed write was in flight are newer: keep their reason,
-        # merge the events of both.
-        for target, taken in ((self._seekers, seekers), (self._postings, postings)):
-            for key, old in taken.items():
-                newer = target.get(key)
-                if newer is None:
-                    target[key] = old
-                else:
-                    newer.events = old.events + newer.events
-        for posting_id, old_delta in employer.items():
-            newer_delta = self._employer.get(posting_id)
-            if newer_delta is None:
-                self._employer[posting_id] = old_delta
+    def _restore(self, batch: _Batch) -> None:
+        # Marks made while the failed write was in flight are newer and win.
+        for seeker_id, reason in batch.seekers.items():
+            self._seekers.setdefault(seeker_id, reason)
+        for posting_id in batch.postings:
+            self._postings.setdefault(posting_id, None)
+        for posting_id in batch.dropped:
+            if posting_id not in self._employer:
+                self._employer_dropped.setdefault(posting_id, None)
+        for posting_id, old in batch.employer.items():
+            if posting_id in self._employer_dropped:
                 continue
-            merged = old_delta
-            merged.apply(newer_delta.add, newer_delta.remove)
-            merged.expire_at = newer_delta.expire_at or old_delta.expire_at
-            merged.events += newer_delta.events
-            self._employer[posting_id] = merged
+            newer = self._employer.get(posting_id)
+            if newer is not None:
+                old.apply(newer.add, newer.remove)
+                old.expire_at = newer.expire_at or old.expire_at
+            self._employer[posting_id] = old
+
+
+@dataclass
+class _Batch:
+    seekers: dict[str, str]
+    postings: dict[str, None]
+    employer: dict[str, _EmployerDelta]
+    dropped: dict[str, None]
 
 
 def sha1_hex(source: str) -> str:

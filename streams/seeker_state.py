@@ -8,9 +8,7 @@ changes nothing. Pure functions only: the agents call them and write the result.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Literal
-
-import orjson
+from typing import Any, Literal
 
 from online_model.history import SeekerHistory
 from schemas import profile_from_obj, to_obj
@@ -51,20 +49,18 @@ class SeekerState:
         recent = (*self.recent_event_ids, event_id)[-RECENT_EVENT_IDS:]
         return replace(self, recent_event_ids=recent, last_event_ms=max(self.last_event_ms, ts))
 
-    def to_bytes(self) -> bytes:
-        return orjson.dumps(
-            {
-                "profile": to_obj(self.profile) if self.profile is not None else None,
-                "profile_version": list(self.profile_version),
-                "history": self.history.to_obj(),
-                "recent": list(self.recent_event_ids),
-                "last_event_ms": self.last_event_ms,
-            }
-        )
+    def to_obj(self) -> dict[str, object]:
+        """JSON-able form, the ``seekers`` table value (Faust serializes it)."""
+        return {
+            "profile": to_obj(self.profile) if self.profile is not None else None,
+            "profile_version": list(self.profile_version),
+            "history": self.history.to_obj(),
+            "recent": list(self.recent_event_ids),
+            "last_event_ms": self.last_event_ms,
+        }
 
     @classmethod
-    def from_bytes(cls, raw: bytes) -> SeekerState:
-        obj = orjson.loads(raw)
+    def from_obj(cls, obj: dict[str, Any]) -> SeekerState:
         profile = obj["profile"]
         return cls(
             profile=profile_from_obj(profile) if profile is not None else None,

@@ -46,7 +46,10 @@ class TopicTail:
         self.records_read = 0
 
     async def run(self) -> None:
+        # Subscribing without a group assigns every partition to this consumer, which
+        # starts at the earliest offset (nothing is ever committed).
         consumer = AIOKafkaConsumer(
+            self.topic,
             bootstrap_servers=self._bootstrap,
             group_id=None,
             enable_auto_commit=False,
@@ -57,8 +60,6 @@ class TopicTail:
         await consumer.start()
         try:
             partitions = await self._wait_for_partitions(consumer)
-            consumer.assign(partitions)
-            await consumer.seek_to_beginning(*partitions)
             targets = await consumer.end_offsets(partitions)
             remaining = {tp for tp, end in targets.items() if end > 0}
             if not remaining:
@@ -82,10 +83,11 @@ class TopicTail:
             await consumer.stop()
 
     async def _wait_for_partitions(self, consumer: AIOKafkaConsumer) -> list[TopicPartition]:
-        while True:
-            ids = consumer.partitions_for_topic(self.topic)
-            if ids:
-                return [TopicPartition(self.topic, p) for p in sorted(ids)]
-            log.warning("%s: topic not found yet; run `jobmatch topics`", self.topic)
-            await consumer.topics()  # refreshes metadata
-            await asyncio.sleep(1.0)
+        waited = 0.0
+        while not consumer.assignment():
+            if waited >= 5.0:
+                log.warning("%s: topic not found yet; run `jobmatch topics`", self.topic)
+                waited = 0.0
+            await asyncio.sleep(0.1)
+            waited += 0.1
+        return sorted(consumer.assignment())

@@ -13,7 +13,8 @@ def register_pages(app: faust.App, health: callable) -> None:  # type: ignore[va
     @app.page("/metrics")
     class Metrics(View):
         async def get(self, request: Request) -> Response:
-            return self.bytes(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+            # aiohttp refuses a charset inside content_type=, so send it as a header.
+            return self.bytes(generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     @app.page("/health")
     class Health(View):

@@ -15,6 +15,12 @@ from collections.abc import Sequence
 # Module names under streams.cli, in the order `jobmatch --help` lists them.
 COMMANDS: list[str] = [
     "topics",
+    "worker",
+    "validate",
+    "produce",
+    "import_postings",
+    "simulate",
+    "portal",
 ]
 
 

@@ -1,0 +1,96 @@
+"""The three Faust agents: read an event, call pure functions, write state. Nothing more.
+
+Each agent validates its message first (bad ones go to the dead-letter topic), counts the
+outcome, updates its table (the durable state, recovered from its changelog after a
+restart) and tells the :class:`~streams.list_keeper.ListKeeper` what changed. Redis
+writes happen in the background writer. ``concurrency=1`` everywhere: with more, Faust's
+at-least-once acknowledgement can skip a message.
+"""
+
+from __future__ import annotations
+
+import time
+
+import orjson
+
+from schemas.interactions import Interaction
+from schemas.postings import PostingEvent
+from schemas.profiles import ProfileEvent
+from streams import metrics
+from streams.posting_display import PostingRecord
+from streams.runtime import Runtime
+from streams.seeker_state import SeekerState, apply_interaction, apply_profile_event
+
+
+def register_agents(rt: Runtime) -> None:
+    app, channels, keeper = rt.app, rt.channels, rt.keeper
+
+    @app.agent(channels.profiles, concurrency=1, name="profiles")
+    async def profiles(stream):  # type: ignore[no-untyped-def]
+        await rt.ready.wait()
+        async for event in stream.events():
+            started = time.perf_counter()
+            parsed = await rt.dead_letters.decode("profiles", event)
+            if isinstance(parsed, ProfileEvent):
+                sid = parsed.seeker_id
+                state, outcome = apply_profile_event(keeper.seekers.get(sid, SeekerState()), parsed)
+                metrics.EVENTS.labels("profiles", outcome).inc()
+                if outcome == "applied":
+                    rt.seekers_table[sid] = state.to_obj()
+                    keeper.set_seeker(sid, state, reason="profile")
+                    rt.writer.note_event("profile", parsed.ts)
+            _done("profiles", started)
+
+    @app.agent(channels.interactions, concurrency=1, name="interactions")
+    async def interactions(stream):  # type: ignore[no-untyped-def]
+        await rt.ready.wait()
+        async for event in stream.events():
+            started = time.perf_counter()
+            parsed = await rt.dead_letters.decode("interactions", event)
+            if isinstance(parsed, Interaction):
+                sid = parsed.seeker_id
+                before = keeper.seekers.get(sid, SeekerState())
+                # Features of the pair as shown, from the history before this event.
+                example = keeper.training_example(parsed)
+                state, outcome = apply_interaction(
+                    before, parsed, keeper.catalog.get(parsed.posting_id)
+                )
+                metrics.EVENTS.labels("interactions", outcome).inc()
+                if outcome == "applied":
+                    metrics.INTERACTIONS.labels(parsed.action, parsed.source).inc()
+                    if state is not before:
+                        rt.seekers_table[sid] = state.to_obj()
+                        if keeper.record_interaction(sid, state, parsed):
+                            rt.writer.note_event("interaction", parsed.ts)
+                    if example is not None:
+                        await channels.training.send(key=sid.encode(), value=orjson.dumps(example))
+            _done("interactions", started)
+
+    @app.agent(channels.postings, concurrency=1, name="postings")
+    async def postings(stream):  # type: ignore[no-untyped-def]
+        # Every worker applies postings to its catalog through its own full read of the
+        # topic (streams.feeds.CatalogFeed). This agent, one per posting partition, does
+        # what must happen once: dead-lettering, and the posting's display fields.
+        await rt.ready.wait()
+        async for event in stream.events():
+            started = time.perf_counter()
+            parsed = await rt.dead_letters.decode("postings", event)
+            if isinstance(parsed, PostingEvent):
+                pid = parsed.posting_id
+                stored = rt.postings_table.get(pid)
+                version = (parsed.ts, parsed.event_id)
+                outcome = "applied"
+                if stored is not None:
+                    old = PostingRecord.from_obj(stored).version
+                    outcome = "duplicate" if old == version else "stale" if version < old else outcome
+                metrics.EVENTS.labels("postings", outcome).inc()
+                if outcome == "applied":
+                    record = PostingRecord.of(parsed.ts, parsed.event_id, parsed.posting)
+                    rt.postings_table[pid] = record.to_obj()
+                    rt.writer.mark_posting(pid)
+            _done("postings", started)
+
+
+def _done(family: str, started: float) -> None:
+    metrics.PROCESSING.labels(family).observe(time.perf_counter() - started)
+    metrics.LAST_EVENT.labels(family).set(time.time())

@@ -1,0 +1,75 @@
+"""The two topics every worker reads in full: postings (the catalog) and model snapshots."""
+
+from __future__ import annotations
+
+import logging
+
+from aiokafka import ConsumerRecord
+
+from online_model.snapshot import Snapshot, SnapshotError, loads
+from schemas import parse_posting_event
+from schemas.errors import ValidationError
+from streams.config import Settings
+from streams.list_keeper import ListKeeper
+from streams.topic_tail import TopicTail
+
+log = logging.getLogger(__name__)
+
+TRAINING_OFFSET_HEADER = "jobmatch-training-offset"
+
+
+class CatalogFeed:
+    """Applies every posting event to this worker's catalog and fans out live ones.
+
+    Invalid messages are skipped silently here: the postings agent, which reads the same
+    messages in the consumer group, dead-letters them once. Versions order by
+    (ts, event_id), so a late older event never undoes a newer one.
+    """
+
+    def __init__(self, settings: Settings, keeper: ListKeeper) -> None:
+        self._keeper = keeper
+        self._max_bytes = settings.max_message_bytes
+        self._versions: dict[str, tuple[int, str]] = {}
+        self.tail = TopicTail(settings.topic("postings"), settings.kafka_bootstrap, self._handle)
+
+    async def _handle(self, records: list[ConsumerRecord], live: bool) -> None:
+        writer = self._keeper.writer
+        for record in records:
+            try:
+                event = parse_posting_event(record.value, max_bytes=self._max_bytes)
+            except ValidationError:
+                continue
+            version = (event.ts, event.event_id)
+            if version <= self._versions.get(event.posting_id, (0, "")):
+                continue
+            self._versions[event.posting_id] = version
+            if event.posting is not None:
+                self._keeper.posting_upserted(event.posting, live=live)
+            else:
+                self._keeper.posting_closed(event.posting_id, live=live)
+            if live and writer is not None:
+                writer.note_event("posting" if event.posting is not None else "close", event.ts)
+
+
+class ModelFeed:
+    """Hands every newer model snapshot to the keeper; remembers the newest and the
+    training-topic offset it covers (a message header), from which a trainer resumes."""
+
+    def __init__(self, settings: Settings, keeper: ListKeeper) -> None:
+        self._keeper = keeper
+        self.latest: Snapshot | None = None
+        self.latest_training_offset: int | None = None
+        self.tail = TopicTail(settings.topic("models"), settings.kafka_bootstrap, self._handle)
+
+    async def _handle(self, records: list[ConsumerRecord], live: bool) -> None:
+        for record in records:
+            try:
+                snapshot = loads(record.value)
+            except SnapshotError as exc:
+                log.error("skipping a corrupt model snapshot at offset %d: %s", record.offset, exc)
+                continue
+            offset = dict(record.headers or ()).get(TRAINING_OFFSET_HEADER)
+            if self.latest is None or snapshot.version > self.latest.version:
+                self.latest = snapshot
+                self.latest_training_offset = int(offset) if offset is not None else None
+            self._keeper.offer_snapshot(snapshot)

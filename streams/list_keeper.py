@@ -1,0 +1,474 @@
+"""Every owned seeker's ranked list, kept current as postings, profiles and the model change.
+
+A worker owns the seekers of its profile/interaction partitions and sees every posting.
+The :class:`ListKeeper` holds what ranking needs (the posting catalog and candidate index,
+the owned seekers' state, the current model snapshot) and each owned seeker's list, and
+decides per event what to recompute:
+
+* a profile update re-ranks that seeker fully; a deactivation deletes their keys;
+* a new or changed posting is scored against the seekers that may want it (the reverse
+  index) and inserted into their lists, a closed one removed from every list that holds
+  it (reverse index posting -> lists); :func:`online_model.topk.insert` and ``remove`` say
+  when the list alone cannot decide, and then the seeker is re-ranked fully;
+* an apply or dismiss takes the posting out of that seeker's list at once;
+* a new model is picked up by the sweeper, which re-ranks every active seeker within the
+  horizon, oldest list first.
+
+So at rest, every list equals a full ranking of its seeker under the model version in its
+``:meta``. All ranking logic is in :mod:`online_model`; this class only routes and marks
+what to write (:class:`streams.redis_writer.RedisWriter` renders it at write time).
+
+Employer lists (``reco:posting:{id}``) hold, per worker, the best of its seekers for the
+posting by the same pair score: computed when the posting arrives or changes and again by
+the posting sweep within the horizon; a seeker who deactivates, applies or dismisses is
+removed at once. Readers take the first ``posting_list_size`` members.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import time
+from collections import OrderedDict, deque
+
+from online_model import topk
+from online_model.candidates import FilterStats, SeekerIndex
+from online_model.catalog import PostingCatalog
+from online_model.context import RankContext
+from online_model.explain import explain_row
+from online_model.features import feature_matrix
+from online_model.recommend import rank_seeker, score_seekers_for_posting, topk_item
+from online_model.snapshot import Snapshot, SnapshotStore
+from online_model.training import make_example
+from schemas.interactions import Interaction
+from schemas.postings import Posting
+from streams import metrics
+from streams.config import Settings
+from streams.redis_writer import RedisWriter, SeekerListView
+from streams.seeker_state import SeekerState
+
+log = logging.getLogger(__name__)
+
+KST = dt.timezone(dt.timedelta(hours=9))
+# Keys of a closed-by-deadline posting outlive the deadline by a day, so a late reader
+# still finds the display fields of a posting it saw in a list.
+DEADLINE_GRACE_S = 24 * 3600
+
+
+def deadline_expire_at(posting: Posting) -> int:
+    """Unix seconds after which a posting's keys may go (0: no deadline)."""
+    if posting.deadline is None:
+        return 0
+    end = dt.datetime.fromisoformat(posting.deadline).replace(tzinfo=KST) + dt.timedelta(days=1)
+    return int(end.timestamp()) + DEADLINE_GRACE_S
+
+
+class ListKeeper:
+    """The recommender state of one worker (see the module docstring)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.catalog = PostingCatalog()
+        self.index = SeekerIndex()
+        self.snapshots = SnapshotStore()
+        self.filter_stats = FilterStats()
+        self.writer: RedisWriter | None = None
+        self.seekers: dict[str, SeekerState] = {}  # owned seekers, active or not
+        self.lists: dict[str, topk.TopKList] = {}  # owned active seekers with a list
+        self._list_version: dict[str, int] = {}
+        self._ranked_at: OrderedDict[str, float] = OrderedDict()  # oldest ranking first
+        self._priority: deque[str] = deque()  # owned seekers without a list yet
+        self._holders: dict[str, set[str]] = {}  # posting -> owned seekers holding it
+        self._employer: dict[str, dict[str, float]] = {}  # posting -> our members
+        self._member_of: dict[str, set[str]] = {}  # seeker -> postings listing them
+        self._posting_swept: OrderedDict[str, float] = OrderedDict()
+
+    # -- model and context ---------------------------------------------------------------
+
+    @property
+    def snapshot(self) -> Snapshot:
+        current = self.snapshots.current
+        if current is None:
+            raise RuntimeError("no model snapshot yet: wait for ListKeeper.has_model")
+        return current
+
+    @property
+    def has_model(self) -> bool:
+        return self.snapshots.current is not None
+
+    @property
+    def model_version(self) -> int:
+        return self.snapshots.version
+
+    def context(self) -> RankContext:
+        """Time and statistics of the current snapshot: every score depends on the
+        snapshot, never on the wall clock, so replays and other workers agree."""
+        snap = self.snapshot
+        return RankContext(now_ms=snap.created_at_ms, stats=snap.stats)
+
+    def offer_snapshot(self, snapshot: Snapshot) -> bool:
+        """Score with ``snapshot`` from now on if it is newer; the sweeper re-ranks."""
+        if not self.snapshots.offer(snapshot):
+            return False
+        metrics.MODEL_VERSION.set(snapshot.version)
+        log.info("model version %d (created %d)", snapshot.version, snapshot.created_at_ms)
+        return True
+
+    # -- seekers ---------------------------------------------------------------------------
+
+    def adopt(self, owned: dict[str, SeekerState]) -> None:
+        """Take ownership of exactly ``owned`` (after a recovery or rebalance).
+
+        Seekers we no longer own are forgotten without touching Redis (their new owner
+        writes them); new ones are queued for a full ranking.
+        """
+        for seeker_id in set(self.seekers) - set(owned):
+            self._forget(seeker_id)
+        for seeker_id, state in owned.items():
+            known = seeker_id in self.seekers
+            self.seekers[seeker_id] = state
+            if state.active and not known:
+                assert state.profile is not None
+                self.index.upsert(state.profile)
+                self._priority.append(seeker_id)
+        log.info("owning %d seekers, %d queued for ranking", len(self.seekers), len(self._priority))
+
+    def set_seeker(self, seeker_id: str, state: SeekerState, *, reason: str) -> None:
+        """A profile event was applied: re-rank, or delete the keys of a deactivated seeker."""
+        self.seekers[seeker_id] = state
+        if state.profile is None:
+            self._deactivate(seeker_id)
+            return
+        self.index.upsert(state.profile)
+        self.rerank(seeker_id, reason)
+
+    def record_interaction(
+        self, seeker_id: str, state: SeekerState, interaction: Interaction
+    ) -> bool:
+        """A state-changing interaction was applied; True when a list changed."""
+        self.seekers[seeker_id] = state
+        if interaction.action not in ("apply", "dismiss"):
+            return False
+        posting_id = interaction.posting_id
+        changed = False
+        members = self._employer.get(posting_id)
+        if members is not None and seeker_id in members:
+            # Applied or not interested: no longer a candidate to show the employer.
+            self._set_employer(posting_id, {k: v for k, v in members.items() if k != seeker_id})
+            changed = True
+        current = self.lists.get(seeker_id)
+        if current is not None and seeker_id in self._holders.get(posting_id, ()):
+            self._apply(seeker_id, topk.remove(current, posting_id), "interaction")
+            changed = True
+        return changed
+
+    def training_example(self, interaction: Interaction) -> dict[str, object] | None:
+        """The example for the trainer, with the features of the pair as it was shown;
+        None when the seeker has no profile or the posting is unknown here."""
+        state = self.seekers.get(interaction.seeker_id)
+        posting = self.catalog.get(interaction.posting_id)
+        if state is None or state.profile is None or posting is None or not self.has_model:
+            return None
+        ctx = RankContext(now_ms=interaction.ts, stats=self.snapshot.stats)
+        return make_example(interaction, state.profile, state.history, posting, ctx)
+
+    def rerank(self, seeker_id: str, reason: str) -> None:
+        """Rank a seeker from scratch over the whole catalog."""
+        state = self.seekers[seeker_id]
+        assert state.profile is not None
+        s = self.settings
+        ranked = rank_seeker(
+            state.profile,
+            state.history,
+            self.catalog,
+            self.snapshot.ranker,
+            self.context(),
+            k=s.seeker_list_size,
+            max_per_employer=s.max_per_employer,
+            filter_stats=self.filter_stats,
+        )
+        self._set_list(seeker_id, ranked.topk, reason)
+        self._list_version[seeker_id] = self.model_version
+        self._ranked_at[seeker_id] = time.monotonic()
+        self._ranked_at.move_to_end(seeker_id)
+        self._offer_to_employers(seeker_id, ranked.topk)
+
+    def _offer_to_employers(self, seeker_id: str, ranked: topk.TopKList) -> None:
+        """Put a freshly ranked seeker into the employer lists of the postings on their
+        list where they now rank among our best ``posting_list_size`` (same pair score)."""
+        size = self.settings.posting_list_size
+        for item in ranked.items():
+            members = self._employer.get(item.posting_id, {})
+            if members.get(seeker_id) == item.score:
+                continue
+            if seeker_id not in members and len(members) >= size:
+                # Same order as _fan_out: score descending, then seeker id.
+                weakest = max(members, key=lambda sid: (-members[sid], sid))
+                if (-item.score, seeker_id) >= (-members[weakest], weakest):
+                    continue
+                members = {sid: sc for sid, sc in members.items() if sid != weakest}
+            posting = self.catalog.get(item.posting_id)
+            expire_at = deadline_expire_at(posting) if posting is not None else 0
+            self._set_employer(item.posting_id, {**members, seeker_id: item.score}, expire_at=expire_at)
+
+    def _apply(self, seeker_id: str, new: topk.TopKList | None, reason: str) -> None:
+        """Take an incremental result: the new list, or a full re-rank when undecided."""
+        if new is None:
+            self.rerank(seeker_id, reason)
+        elif new is not self.lists.get(seeker_id):
+            self._set_list(seeker_id, new, reason)
+
+    def _set_list(self, seeker_id: str, new: topk.TopKList, reason: str) -> None:
+        old = self.lists.get(seeker_id)
+        old_ids = set(old.ids()) if old is not None else set()
+        new_ids = set(new.ids())
+        for posting_id in old_ids - new_ids:
+            holders = self._holders.get(posting_id)
+            if holders is not None:
+                holders.discard(seeker_id)
+                if not holders:
+                    del self._holders[posting_id]
+        for posting_id in new_ids - old_ids:
+            self._holders.setdefault(posting_id, set()).add(seeker_id)
+        self.lists[seeker_id] = new
+        self._mark(seeker_id, reason)
+
+    def _deactivate(self, seeker_id: str) -> None:
+        self._drop_list(seeker_id)
+        self.index.remove(seeker_id)
+        for posting_id in self._member_of.pop(seeker_id, set()):
+            members = self._employer.get(posting_id)
+            if members is not None and members.pop(seeker_id, None) is not None:
+                assert self.writer is not None
+                self.writer.update_employer_list(posting_id, remove=[seeker_id])
+        self._mark(seeker_id, "deactivate")
+
+    def _forget(self, seeker_id: str) -> None:
+        """Stop owning a seeker: local state only, Redis is the new owner's business."""
+        self._drop_list(seeker_id)
+        self.index.remove(seeker_id)
+        self.seekers.pop(seeker_id, None)
+        for posting_id in self._member_of.pop(seeker_id, set()):
+            self._employer.get(posting_id, {}).pop(seeker_id, None)
+
+    def _drop_list(self, seeker_id: str) -> None:
+        old = self.lists.pop(seeker_id, None)
+        for posting_id in old.ids() if old is not None else ():
+            holders = self._holders.get(posting_id)
+            if holders is not None:
+                holders.discard(seeker_id)
+                if not holders:
+                    del self._holders[posting_id]
+        self._list_version.pop(seeker_id, None)
+        self._ranked_at.pop(seeker_id, None)
+
+    def _mark(self, seeker_id: str, reason: str) -> None:
+        if self.writer is not None:
+            self.writer.mark_seeker(seeker_id, reason)
+
+    # -- postings --------------------------------------------------------------------------
+
+    def posting_upserted(self, posting: Posting, *, live: bool) -> None:
+        """A posting opened or changed. While catching up (``live=False``) only the catalog
+        changes: the full rankings that follow catch-up include it anyway."""
+        self.catalog.upsert(posting)
+        self._posting_swept.pop(posting.posting_id, None)
+        self._posting_swept[posting.posting_id] = time.monotonic()
+        if live and self.has_model:
+            self._fan_out(posting, reason="posting")
+
+    def posting_closed(self, posting_id: str, *, live: bool) -> None:
+        """A posting closed or expired: it leaves every list that holds it."""
+        self.catalog.remove(posting_id)
+        self._posting_swept.pop(posting_id, None)
+        for seeker_id in self._employer.pop(posting_id, {}):
+            self._member_of.get(seeker_id, set()).discard(posting_id)
+        if self.writer is not None:
+            self.writer.drop_employer_list(posting_id)
+        for seeker_id in sorted(self._holders.get(posting_id, ())):
+            current = self.lists.get(seeker_id)
+            if current is not None and self.has_model:
+                self._apply(seeker_id, topk.remove(current, posting_id), "close")
+
+    def _fan_out(self, posting: Posting, *, reason: str) -> None:
+        """Score a posting against our seekers that may want it (and those whose list holds
+        it); insert into or remove from their lists; refresh its employer list."""
+        posting_id = posting.posting_id
+        affected = sorted(
+            (self.index.candidates_for(posting) | self._holders.get(posting_id, set()))
+            & self.lists.keys()
+        )
+        pairs = []
+        for seeker_id in affected:
+            state = self.seekers[seeker_id]
+            assert state.profile is not None
+            pairs.append((state.profile, state.history))
+        ctx = self.context()
+        scores = score_seekers_for_posting(
+            posting, pairs, self.snapshot.ranker, ctx, filter_stats=self.filter_stats
+        )
+        best: list[tuple[float, str]] = []
+        for seeker_id, score in zip(affected, scores.tolist(), strict=True):
+            current = self.lists[seeker_id]
+            if math.isnan(score):
+                new = topk.remove(current, posting_id)
+            else:
+                new = topk.insert(current, topk_item(posting, score, ctx))
+                best.append((score, seeker_id))
+            self._apply(seeker_id, new, reason)
+        best.sort(key=lambda pair: (-pair[0], pair[1]))
+        top = {sid: score for score, sid in best[: self.settings.posting_list_size]}
+        self._set_employer(posting_id, top, expire_at=deadline_expire_at(posting))
+
+    def _set_employer(
+        self, posting_id: str, members: dict[str, float], *, expire_at: int = 0
+    ) -> None:
+        old = self._employer.get(posting_id, {})
+        removed = [sid for sid in old if sid not in members]
+        added = {sid: score for sid, score in members.items() if old.get(sid) != score}
+        for sid in removed:
+            self._member_of.get(sid, set()).discard(posting_id)
+        for sid in added:
+            self._member_of.setdefault(sid, set()).add(posting_id)
+        self._employer[posting_id] = members
+        if (removed or added) and self.writer is not None:
+            self.writer.update_employer_list(
+                posting_id, add=added, remove=removed, expire_at=expire_at
+            )
+
+    def expired_postings(self, now_ms: int) -> list[str]:
+        """Open postings whose deadline (end of day, KST) has passed."""
+        today = dt.datetime.fromtimestamp(now_ms / 1000, KST).date().isoformat()
+        return [
+            pid
+            for pid in list(self._posting_swept)
+            if (p := self.catalog.get(pid)) is not None
+            and p.deadline is not None
+            and p.deadline < today
+        ]
+
+    # -- sweeping --------------------------------------------------------------------------
+
+    def sweep(self, budget: int) -> int:
+        """Re-rank up to ``budget`` seekers: first those without a list, then lists older
+        than the horizon or ranked under an older model, oldest first. Returns the count."""
+        done = 0
+        while self._priority and done < budget:
+            seeker_id = self._priority.popleft()
+            state = self.seekers.get(seeker_id)
+            if state is not None and state.active and seeker_id not in self._list_version:
+                self.rerank(seeker_id, "recovery")
+                done += 1
+        horizon = self.settings.sweep_horizon_seconds
+        now = time.monotonic()
+        version = self.model_version
+        while self._ranked_at and done < budget:
+            seeker_id, ranked_at = next(iter(self._ranked_at.items()))
+            if self._list_version.get(seeker_id) == version and now - ranked_at < horizon:
+                break  # ordered by ranking time: everything after is newer
+            if self._inactive_for_ttl(seeker_id):
+                # Let its keys expire: stop refreshing a seeker nobody has heard of.
+                self._drop_list(seeker_id)
+                continue
+            self.rerank(
+                seeker_id, "sweep" if self._list_version.get(seeker_id) == version else "model"
+            )
+            done += 1
+        return done
+
+    def sweep_postings(self, budget: int) -> int:
+        """Refresh the employer lists of up to ``budget`` postings, oldest refresh first."""
+        horizon = self.settings.sweep_horizon_seconds
+        now = time.monotonic()
+        done = 0
+        while self._posting_swept and done < budget and self.has_model:
+            posting_id, swept_at = next(iter(self._posting_swept.items()))
+            if now - swept_at < horizon:
+                break
+            self._posting_swept.move_to_end(posting_id)
+            self._posting_swept[posting_id] = now
+            posting = self.catalog.get(posting_id)
+            if posting is not None:
+                self._fan_out(posting, reason="sweep")
+            done += 1
+        return done
+
+    def sweep_budget(self, interval_s: float) -> int:
+        """Seekers to re-rank per tick so the whole set is covered within the horizon."""
+        per_tick = (
+            len(self._ranked_at) * interval_s / max(self.settings.sweep_horizon_seconds, 1e-3)
+        )
+        return max(1, math.ceil(per_tick))
+
+    @property
+    def pending_sweep(self) -> int:
+        version = self.model_version
+        stale = sum(1 for sid, v in self._list_version.items() if v != version)
+        return len(self._priority) + stale
+
+    def _inactive_for_ttl(self, seeker_id: str) -> bool:
+        state = self.seekers.get(seeker_id)
+        if state is None or not state.active:
+            return True
+        idle_ms = self.snapshot.created_at_ms - state.last_event_ms
+        return idle_ms > self.settings.seeker_ttl_seconds * 1000
+
+    # -- rendering (called by the writer at write time) ------------------------------------
+
+    def render_seeker(self, seeker_id: str) -> SeekerListView | None:
+        """The list as written to Redis with reasons, or None to delete the keys."""
+        state = self.seekers.get(seeker_id)
+        current = self.lists.get(seeker_id)
+        if state is None or state.profile is None or current is None:
+            return None
+        ids = current.ids()
+        slots = self.catalog.slots_of(ids)
+        rows = feature_matrix(state.profile, state.history, self.catalog, slots, self.context())
+        weights = self.snapshot.ranker.weight_vector
+        reasons = {
+            str(self.catalog.posting_ids[slot]): explain_row(rows[i], weights)
+            for i, slot in enumerate(slots.tolist())
+        }
+        items = [
+            (item.posting_id, item.score, reasons.get(item.posting_id, []))
+            for item in current.items()
+        ]
+        return SeekerListView(
+            items=items,
+            model_version=self._list_version.get(seeker_id, self.model_version),
+            ttl_seconds=self.settings.seeker_ttl_seconds,
+        )
+
+    # -- gauges ----------------------------------------------------------------------------
+
+    def update_gauges(self) -> None:
+        """Coverage by education and age band, exposure, catalog and sweep sizes."""
+        active: dict[tuple[str, str], int] = {}
+        with_list: dict[tuple[str, str], int] = {}
+        for seeker_id, state in self.seekers.items():
+            if state.profile is None:
+                continue
+            group = (
+                state.profile.education_level or "unknown",
+                state.profile.age_band or "unknown",
+            )
+            active[group] = active.get(group, 0) + 1
+            if len(self.lists.get(seeker_id, ())) > 0:
+                with_list[group] = with_list.get(group, 0) + 1
+        metrics.ACTIVE_SEEKERS.clear()
+        metrics.SEEKERS_WITH_LIST.clear()
+        for group, count in active.items():
+            metrics.ACTIVE_SEEKERS.labels(*group).set(count)
+            metrics.SEEKERS_WITH_LIST.labels(*group).set(with_list.get(group, 0))
+        n_active = sum(active.values())
+        metrics.COVERAGE.set(sum(with_list.values()) / n_active if n_active else 0.0)
+        n_open = len(self.catalog)
+        exposed = sum(1 for pid in self._holders if pid in self.catalog)
+        metrics.OPEN_POSTINGS.set(n_open)
+        metrics.EXPOSED_POSTINGS.set(exposed)
+        metrics.EXPOSURE.set(exposed / n_open if n_open else 0.0)
+        metrics.SWEEP_PENDING.set(self.pending_sweep)
+        for reason, count in self.filter_stats.as_dict().items():
+            metrics.FILTER_VETOES.labels(reason).inc(count)
+        self.filter_stats = FilterStats()

@@ -1,0 +1,34 @@
+"""Everything one worker is made of, built once by :func:`streams.worker.build_worker`."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+import faust
+
+from streams.channels import Channels
+from streams.config import Settings
+from streams.dead_letters import DeadLetterSink
+from streams.feeds import CatalogFeed, ModelFeed
+from streams.list_keeper import ListKeeper
+from streams.redis_writer import RedisWriter
+from streams.trainer import TrainerService
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    app: faust.App
+    channels: Channels
+    seekers_table: faust.Table  # seeker_id -> SeekerState.to_obj()
+    postings_table: faust.Table  # posting_id -> PostingRecord.to_obj()
+    keeper: ListKeeper
+    writer: RedisWriter
+    dead_letters: DeadLetterSink
+    catalog_feed: CatalogFeed
+    model_feed: ModelFeed
+    trainer: TrainerService
+    # Set once the catalog has caught up and a model snapshot is loaded: agents and the
+    # sweeper wait for it, so nobody is ranked against half a catalog.
+    ready: asyncio.Event = field(default_factory=asyncio.Event)

@@ -1,0 +1,169 @@
+"""Wire one worker: the Faust app, its tables and agents, the feeds, the trainer, the
+sweeper, the Redis writer and the web pages. ``jobmatch worker`` runs it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import faust
+import redis.asyncio as aioredis
+
+from streams import metrics
+from streams.agents import register_agents
+from streams.app import create_app
+from streams.channels import create_channels
+from streams.config import Settings
+from streams.dead_letters import DeadLetterSink
+from streams.feeds import CatalogFeed, ModelFeed
+from streams.lag import update_consumer_lag
+from streams.list_keeper import ListKeeper
+from streams.posting_display import PostingRecord
+from streams.redis_keys import RedisKeys
+from streams.redis_writer import RedisWriter
+from streams.runtime import Runtime
+from streams.seeker_state import SeekerState
+from streams.trainer import TrainerService
+from streams.web import register_pages
+
+log = logging.getLogger(__name__)
+
+SWEEP_TICK_S = 1.0
+# While seekers wait for their first ranking (start-up, rebalance), rank this many per
+# step and yield, so events keep flowing during a long recovery.
+RECOVERY_CHUNK = 200
+EXPIRY_CHECK_S = 30.0
+GAUGES_S = 5.0
+
+
+def connect_redis(settings: Settings) -> aioredis.Redis:
+    """The worker's Redis client, as the ``jobmatch-worker`` ACL user."""
+    url = settings.redis_url_for("jobmatch-worker", settings.redis_worker_password)
+    return aioredis.Redis.from_url(url, decode_responses=False, health_check_interval=30)
+
+
+def build_worker(settings: Settings) -> Runtime:
+    app = create_app(settings)
+    channels = create_channels(app, settings)
+    # Keys are ids; values JSON objects (SeekerState / PostingRecord .to_obj()).
+    schema = faust.Schema(key_type=str, key_serializer="raw", value_serializer="json")
+    seekers_table = app.Table("seekers", schema=schema, partitions=settings.seeker_partitions)
+    postings_table = app.Table("postings", schema=schema, partitions=settings.posting_partitions)
+    keeper = ListKeeper(settings)
+
+    def render_posting(posting_id: str):  # type: ignore[no-untyped-def]
+        stored = postings_table.get(posting_id)
+        return PostingRecord.from_obj(stored).view() if stored is not None else None
+
+    writer = RedisWriter(
+        connect_redis(settings),
+        RedisKeys(settings.key_prefix),
+        render_seeker=keeper.render_seeker,
+        render_posting=render_posting,
+    )
+    keeper.writer = writer
+    model_feed = ModelFeed(settings, keeper)
+    rt = Runtime(
+        settings=settings,
+        app=app,
+        channels=channels,
+        seekers_table=seekers_table,
+        postings_table=postings_table,
+        keeper=keeper,
+        writer=writer,
+        dead_letters=DeadLetterSink(channels.dlq, max_bytes=settings.max_message_bytes),
+        catalog_feed=CatalogFeed(settings, keeper),
+        model_feed=model_feed,
+        trainer=TrainerService(settings, model_feed),
+    )
+    register_agents(rt)
+    _register_background(rt)
+    register_pages(app, lambda: _health(rt))
+    return rt
+
+
+def _register_background(rt: Runtime) -> None:
+    app, keeper, settings = rt.app, rt.keeper, rt.settings
+
+    @rt.seekers_table.on_recover
+    async def adopt_recovered_seekers() -> None:
+        owned = {sid: SeekerState.from_obj(obj) for sid, obj in rt.seekers_table.items()}
+        keeper.adopt(owned)
+
+    @app.task
+    async def catalog_feed() -> None:
+        await rt.catalog_feed.tail.run()
+
+    @app.task
+    async def model_feed() -> None:
+        await rt.model_feed.tail.run()
+
+    @app.task
+    async def trainer() -> None:
+        await rt.trainer.run()
+
+    @app.task
+    async def redis_writer() -> None:
+        await rt.writer.run()
+
+    @app.task
+    async def become_ready() -> None:
+        await rt.catalog_feed.tail.caught_up.wait()
+        while not keeper.has_model:
+            await asyncio.sleep(0.1)
+        log.info(
+            "ready: %d open postings, model v%d, %d seekers owned",
+            len(keeper.catalog),
+            keeper.model_version,
+            len(keeper.seekers),
+        )
+        rt.ready.set()
+
+    @app.task
+    async def sweeper() -> None:
+        await rt.ready.wait()
+        while True:
+            if keeper.sweep(RECOVERY_CHUNK) >= RECOVERY_CHUNK:
+                await asyncio.sleep(0)  # more recovery work queued: yield, go on
+                continue
+            keeper.sweep(keeper.sweep_budget(SWEEP_TICK_S))
+            keeper.sweep_postings(max(1, len(keeper.catalog) // max(int(settings.sweep_horizon_seconds), 1)))
+            await asyncio.sleep(SWEEP_TICK_S)
+
+    @app.timer(EXPIRY_CHECK_S)
+    async def expire_postings() -> None:
+        if not rt.ready.is_set():
+            return
+        for posting_id in keeper.expired_postings(int(time.time() * 1000)):
+            keeper.posting_closed(posting_id, live=True)
+
+    families = {rt.settings.topic(f): f for f in ("postings", "profiles", "interactions")}
+
+    @app.timer(GAUGES_S)
+    async def gauges() -> None:
+        keeper.update_gauges()
+        await update_consumer_lag(app, families)
+
+
+def _health(rt: Runtime) -> dict[str, object]:
+    keeper = rt.keeper
+    return {
+        "ready": rt.ready.is_set(),
+        "catalog_caught_up": rt.catalog_feed.tail.caught_up.is_set(),
+        "model_version": keeper.model_version,
+        "open_postings": len(keeper.catalog),
+        "seekers_owned": len(keeper.seekers),
+        "lists": len(keeper.lists),
+        "pending_sweep": keeper.pending_sweep,
+        "pending_writes": rt.writer.pending,
+        "trainer_active": rt.trainer.trainer is not None,
+    }
+
+
+def run_worker(settings: Settings, *, loglevel: str = "info") -> None:
+    """Run one worker in the foreground until SIGINT/SIGTERM."""
+    rt = build_worker(settings)
+    metrics.MODEL_VERSION.set(0)
+    worker = faust.Worker(rt.app, loglevel=loglevel)
+    worker.execute_from_commandline()
