@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 
 import orjson
+from faust.types import EventT
 
 from schemas.interactions import Interaction
 from schemas.postings import PostingEvent
@@ -39,7 +40,7 @@ def register_agents(rt: Runtime) -> None:
                     rt.seekers_table[sid] = state.to_obj()
                     keeper.set_seeker(sid, state, reason="profile")
                     rt.writer.note_event("profile", parsed.ts)
-            _done("profiles", started)
+            _done(rt, "profiles", event, started)
 
     @app.agent(channels.interactions, concurrency=1, name="interactions")
     async def interactions(stream):  # type: ignore[no-untyped-def]
@@ -50,11 +51,13 @@ def register_agents(rt: Runtime) -> None:
             if isinstance(parsed, Interaction):
                 sid = parsed.seeker_id
                 before = keeper.seekers.get(sid, SeekerState())
+                posting = keeper.posting(parsed.posting_id)
+                if posting is None and await rt.catalog_feed.tail.sync():
+                    # Published a moment ago, maybe: now the catalog has read it, if it exists.
+                    posting = keeper.posting(parsed.posting_id)
                 # Features of the pair as shown, from the history before this event.
                 example = keeper.training_example(parsed)
-                state, outcome = apply_interaction(
-                    before, parsed, keeper.catalog.get(parsed.posting_id)
-                )
+                state, outcome = apply_interaction(before, parsed, posting)
                 metrics.EVENTS.labels("interactions", outcome).inc()
                 if outcome == "applied":
                     metrics.INTERACTIONS.labels(parsed.action, parsed.source).inc()
@@ -64,7 +67,7 @@ def register_agents(rt: Runtime) -> None:
                             rt.writer.note_event("interaction", parsed.ts)
                     if example is not None:
                         await channels.training.send(key=sid.encode(), value=orjson.dumps(example))
-            _done("interactions", started)
+            _done(rt, "interactions", event, started)
 
     @app.agent(channels.postings, concurrency=1, name="postings")
     async def postings(stream):  # type: ignore[no-untyped-def]
@@ -82,15 +85,18 @@ def register_agents(rt: Runtime) -> None:
                 outcome = "applied"
                 if stored is not None:
                     old = PostingRecord.from_obj(stored).version
-                    outcome = "duplicate" if old == version else "stale" if version < old else outcome
+                    outcome = (
+                        "duplicate" if old == version else "stale" if version < old else outcome
+                    )
                 metrics.EVENTS.labels("postings", outcome).inc()
                 if outcome == "applied":
                     record = PostingRecord.of(parsed.ts, parsed.event_id, parsed.posting)
                     rt.postings_table[pid] = record.to_obj()
                     rt.writer.mark_posting(pid)
-            _done("postings", started)
+            _done(rt, "postings", event, started)
 
 
-def _done(family: str, started: float) -> None:
+def _done(rt: Runtime, family: str, event: EventT, started: float) -> None:
     metrics.PROCESSING.labels(family).observe(time.perf_counter() - started)
     metrics.LAST_EVENT.labels(family).set(time.time())
+    rt.processed.done(event.message.tp, event.message.offset)

@@ -27,4 +27,8 @@ def create_app(settings: Settings) -> faust.App:
         table_standby_replicas=0,
         producer_max_request_size=1024 * 1024,
         stream_buffer_maxsize=4096,
+        # A worker that dies without saying goodbye (kill -9, lost machine) holds its
+        # partitions until its session times out; Faust's 60 s default stalls everyone.
+        broker_session_timeout=10.0,
+        broker_heartbeat_interval=3.0,
     )

@@ -95,9 +95,13 @@ class Settings:
             seeker_list_size=_env_int("JOBMATCH_SEEKER_LIST_SIZE", d.seeker_list_size),
             posting_list_size=_env_int("JOBMATCH_POSTING_LIST_SIZE", d.posting_list_size),
             max_per_employer=_env_int("JOBMATCH_MAX_PER_EMPLOYER", d.max_per_employer),
-            sweep_horizon_seconds=_env_float("JOBMATCH_SWEEP_HORIZON_SECONDS", d.sweep_horizon_seconds),
+            sweep_horizon_seconds=_env_float(
+                "JOBMATCH_SWEEP_HORIZON_SECONDS", d.sweep_horizon_seconds
+            ),
             seeker_ttl_seconds=_env_int("JOBMATCH_SEEKER_TTL_SECONDS", d.seeker_ttl_seconds),
-            snapshot_every_examples=_env_int("JOBMATCH_SNAPSHOT_EVERY_EXAMPLES", d.snapshot_every_examples),
+            snapshot_every_examples=_env_int(
+                "JOBMATCH_SNAPSHOT_EVERY_EXAMPLES", d.snapshot_every_examples
+            ),
             snapshot_interval_seconds=_env_float(
                 "JOBMATCH_SNAPSHOT_INTERVAL_SECONDS", d.snapshot_interval_seconds
             ),

@@ -62,7 +62,9 @@ class TopicMismatch(RuntimeError):
     """An existing topic disagrees with the configuration in a way we must not paper over."""
 
 
-def ensure_topics(settings: Settings, *, admin: KafkaAdminClient | None = None) -> list[TopicResult]:
+def ensure_topics(
+    settings: Settings, *, admin: KafkaAdminClient | None = None
+) -> list[TopicResult]:
     """Create every missing topic; check that existing ones have the configured partitions.
 
     Never changes an existing topic: adding partitions to a keyed topic would move keys

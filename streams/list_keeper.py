@@ -54,6 +54,8 @@ KST = dt.timezone(dt.timedelta(hours=9))
 # Keys of a closed-by-deadline posting outlive the deadline by a day, so a late reader
 # still finds the display fields of a posting it saw in a list.
 DEADLINE_GRACE_S = 24 * 3600
+# Postings remembered after they close, for the history of late interactions.
+DIRECTORY_SIZE = 500_000
 
 
 def deadline_expire_at(posting: Posting) -> int:
@@ -83,6 +85,10 @@ class ListKeeper:
         self._employer: dict[str, dict[str, float]] = {}  # posting -> our members
         self._member_of: dict[str, set[str]] = {}  # seeker -> postings listing them
         self._posting_swept: OrderedDict[str, float] = OrderedDict()
+        # The latest version of every posting seen, open or closed (bounded, oldest out):
+        # an apply's history entry (its occupation and employer) must not depend on
+        # whether this worker has applied the posting's close yet.
+        self._directory: OrderedDict[str, Posting] = OrderedDict()
 
     # -- model and context ---------------------------------------------------------------
 
@@ -146,22 +152,23 @@ class ListKeeper:
     def record_interaction(
         self, seeker_id: str, state: SeekerState, interaction: Interaction
     ) -> bool:
-        """A state-changing interaction was applied; True when a list changed."""
+        """A state-changing interaction (apply, dismiss, save, hire) was applied.
+
+        The history feeds features (applied before in this occupation, to this employer)
+        and filters (already applied, dismissed), so the seeker is re-ranked fully; an
+        applicant or a dismisser also leaves the posting's employer list. True when a list
+        was rewritten.
+        """
         self.seekers[seeker_id] = state
-        if interaction.action not in ("apply", "dismiss"):
-            return False
         posting_id = interaction.posting_id
-        changed = False
         members = self._employer.get(posting_id)
-        if members is not None and seeker_id in members:
-            # Applied or not interested: no longer a candidate to show the employer.
+        if interaction.action in ("apply", "dismiss") and members and seeker_id in members:
+            # Applied already, or not interested: no longer a candidate to show the employer.
             self._set_employer(posting_id, {k: v for k, v in members.items() if k != seeker_id})
-            changed = True
-        current = self.lists.get(seeker_id)
-        if current is not None and seeker_id in self._holders.get(posting_id, ()):
-            self._apply(seeker_id, topk.remove(current, posting_id), "interaction")
-            changed = True
-        return changed
+        if state.profile is None or not self.has_model:
+            return False
+        self.rerank(seeker_id, "interaction")
+        return True
 
     def training_example(self, interaction: Interaction) -> dict[str, object] | None:
         """The example for the trainer, with the features of the pair as it was shown;
@@ -210,7 +217,9 @@ class ListKeeper:
                 members = {sid: sc for sid, sc in members.items() if sid != weakest}
             posting = self.catalog.get(item.posting_id)
             expire_at = deadline_expire_at(posting) if posting is not None else 0
-            self._set_employer(item.posting_id, {**members, seeker_id: item.score}, expire_at=expire_at)
+            self._set_employer(
+                item.posting_id, {**members, seeker_id: item.score}, expire_at=expire_at
+            )
 
     def _apply(self, seeker_id: str, new: topk.TopKList | None, reason: str) -> None:
         """Take an incremental result: the new list, or a full re-rank when undecided."""
@@ -269,9 +278,17 @@ class ListKeeper:
 
     # -- postings --------------------------------------------------------------------------
 
+    def posting(self, posting_id: str) -> Posting | None:
+        """The latest version of a posting this worker has seen, open or closed."""
+        return self._directory.get(posting_id)
+
     def posting_upserted(self, posting: Posting, *, live: bool) -> None:
         """A posting opened or changed. While catching up (``live=False``) only the catalog
         changes: the full rankings that follow catch-up include it anyway."""
+        self._directory[posting.posting_id] = posting
+        self._directory.move_to_end(posting.posting_id)
+        if len(self._directory) > DIRECTORY_SIZE:
+            self._directory.popitem(last=False)
         self.catalog.upsert(posting)
         self._posting_swept.pop(posting.posting_id, None)
         self._posting_swept[posting.posting_id] = time.monotonic()
@@ -350,9 +367,9 @@ class ListKeeper:
 
     # -- sweeping --------------------------------------------------------------------------
 
-    def sweep(self, budget: int) -> int:
-        """Re-rank up to ``budget`` seekers: first those without a list, then lists older
-        than the horizon or ranked under an older model, oldest first. Returns the count."""
+    def rank_unranked(self, budget: int) -> int:
+        """Rank up to ``budget`` owned seekers that have no list yet (after a start-up or a
+        rebalance). Returns how many were ranked."""
         done = 0
         while self._priority and done < budget:
             seeker_id = self._priority.popleft()
@@ -360,6 +377,12 @@ class ListKeeper:
             if state is not None and state.active and seeker_id not in self._list_version:
                 self.rerank(seeker_id, "recovery")
                 done += 1
+        return done
+
+    def sweep(self, budget: int) -> int:
+        """Re-rank up to ``budget`` seekers whose list is older than the horizon or was
+        ranked under an older model, oldest first. Returns how many were re-ranked."""
+        done = 0
         horizon = self.settings.sweep_horizon_seconds
         now = time.monotonic()
         version = self.model_version

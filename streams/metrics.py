@@ -59,9 +59,15 @@ INTERACTIONS = Counter(
     "Applied interaction events by action and source; source=reco is the recommendation funnel.",
     ["action", "source"],
 )
-MODEL_VERSION = Gauge("jobmatch_model_version", "Version of the model snapshot this worker scores with.")
-MODEL_AUC = Gauge("jobmatch_model_auc", "Online ROC AUC of the ranker (progressive validation, trainer).")
-MODEL_LOGLOSS = Gauge("jobmatch_model_logloss", "Online log loss of the ranker (progressive validation, trainer).")
+MODEL_VERSION = Gauge(
+    "jobmatch_model_version", "Version of the model snapshot this worker scores with."
+)
+MODEL_AUC = Gauge(
+    "jobmatch_model_auc", "Online ROC AUC of the ranker (progressive validation, trainer)."
+)
+MODEL_LOGLOSS = Gauge(
+    "jobmatch_model_logloss", "Online log loss of the ranker (progressive validation, trainer)."
+)
 TRAINING_EXAMPLES = Counter(
     "jobmatch_training_examples_total",
     "Labelled examples the trainer learned from, by label.",
@@ -81,12 +87,16 @@ SEEKERS_WITH_LIST = Gauge(
     "Active seekers owned by this worker whose list is not empty, by education level and age band.",
     ["education_level", "age_band"],
 )
-COVERAGE = Gauge("jobmatch_coverage_ratio", "Share of this worker's active seekers with a non-empty list.")
+COVERAGE = Gauge(
+    "jobmatch_coverage_ratio", "Share of this worker's active seekers with a non-empty list."
+)
 EXPOSED_POSTINGS = Gauge(
-    "jobmatch_exposed_postings", "Open postings present in at least one list of this worker's seekers."
+    "jobmatch_exposed_postings",
+    "Open postings present in at least one list of this worker's seekers.",
 )
 EXPOSURE = Gauge(
-    "jobmatch_exposure_ratio", "Share of open postings present in at least one list of this worker's seekers."
+    "jobmatch_exposure_ratio",
+    "Share of open postings present in at least one list of this worker's seekers.",
 )
 CONSUMER_LAG = Gauge(
     "jobmatch_consumer_lag_messages",

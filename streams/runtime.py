@@ -11,6 +11,7 @@ from streams.channels import Channels
 from streams.config import Settings
 from streams.dead_letters import DeadLetterSink
 from streams.feeds import CatalogFeed, ModelFeed
+from streams.lag import ProcessedOffsets
 from streams.list_keeper import ListKeeper
 from streams.redis_writer import RedisWriter
 from streams.trainer import TrainerService
@@ -29,6 +30,7 @@ class Runtime:
     catalog_feed: CatalogFeed
     model_feed: ModelFeed
     trainer: TrainerService
+    processed: ProcessedOffsets = field(default_factory=ProcessedOffsets)
     # Set once the catalog has caught up and a model snapshot is loaded: agents and the
     # sweeper wait for it, so nobody is ranked against half a catalog.
     ready: asyncio.Event = field(default_factory=asyncio.Event)

@@ -44,6 +44,9 @@ class TopicTail:
         self._fetch_max_bytes = fetch_max_bytes
         self.caught_up = asyncio.Event()
         self.records_read = 0
+        self._consumer: AIOKafkaConsumer | None = None
+        self._next: dict[TopicPartition, int] = {}  # next offset to handle, per partition
+        self._progress = asyncio.Condition()
 
     async def run(self) -> None:
         # Subscribing without a group assigns every partition to this consumer, which
@@ -58,6 +61,7 @@ class TopicTail:
             max_partition_fetch_bytes=self._fetch_max_bytes,
         )
         await consumer.start()
+        self._consumer = consumer
         try:
             partitions = await self._wait_for_partitions(consumer)
             targets = await consumer.end_offsets(partitions)
@@ -67,9 +71,13 @@ class TopicTail:
             while True:
                 batches = await consumer.getmany(timeout_ms=200, max_records=self._max_batch)
                 live = self.caught_up.is_set()
-                for records in batches.values():
+                for tp, records in batches.items():
                     await self._handle(records, live)
                     self.records_read += len(records)
+                    self._next[tp] = records[-1].offset + 1
+                if batches:
+                    async with self._progress:
+                        self._progress.notify_all()
                 if live:
                     continue
                 # Compaction leaves gaps in offsets: compare positions, not record offsets.
@@ -81,6 +89,28 @@ class TopicTail:
                     self.caught_up.set()
         finally:
             await consumer.stop()
+
+    async def sync(self, *, timeout_s: float = 2.0) -> bool:
+        """Wait until every record written before this call has been handled.
+
+        A read-your-writes barrier: an agent that meets an id this reader has not seen yet
+        (an apply to a posting published a moment ago) calls it before concluding the id is
+        unknown. False when the reader is not running or ``timeout_s`` passed first.
+        """
+        consumer = self._consumer
+        if consumer is None or not consumer.assignment():
+            return False
+        targets = await consumer.end_offsets(list(consumer.assignment()))
+
+        def done() -> bool:
+            return all(self._next.get(tp, 0) >= end for tp, end in targets.items() if end > 0)
+
+        try:
+            async with self._progress:
+                await asyncio.wait_for(self._progress.wait_for(done), timeout_s)
+        except TimeoutError:
+            return False
+        return True
 
     async def _wait_for_partitions(self, consumer: AIOKafkaConsumer) -> list[TopicPartition]:
         waited = 0.0

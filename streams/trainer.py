@@ -124,7 +124,9 @@ class TrainerService:
             self._next_offset = self._feed.latest_training_offset or 0
             consumer.seek(tp, self._next_offset)
             log.info(
-                "trainer: resuming from snapshot v%d at offset %d", latest.version, self._next_offset
+                "trainer: resuming from snapshot v%d at offset %d",
+                latest.version,
+                self._next_offset,
             )
 
     def _observe(self, example: dict) -> None:  # type: ignore[type-arg]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 import faust
 from faust.web import Request, Response, View
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 
-def register_pages(app: faust.App, health: callable) -> None:  # type: ignore[valid-type]
-    """``health()`` returns a JSON-able dict; HTTP 503 until ``dict["ready"]`` is true."""
+def register_pages(app: faust.App, health: Callable[[], Awaitable[dict[str, Any]]]) -> None:
+    """``await health()`` gives a JSON-able dict; HTTP 503 until ``dict["ready"]`` is true."""
 
     @app.page("/metrics")
     class Metrics(View):
@@ -19,5 +22,5 @@ def register_pages(app: faust.App, health: callable) -> None:  # type: ignore[va
     @app.page("/health")
     class Health(View):
         async def get(self, request: Request) -> Response:
-            state = health()
+            state = await health()
             return self.json(state, status=200 if state.get("ready") else 503)

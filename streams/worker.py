@@ -124,11 +124,13 @@ def _register_background(rt: Runtime) -> None:
     async def sweeper() -> None:
         await rt.ready.wait()
         while True:
-            if keeper.sweep(RECOVERY_CHUNK) >= RECOVERY_CHUNK:
-                await asyncio.sleep(0)  # more recovery work queued: yield, go on
+            if keeper.rank_unranked(RECOVERY_CHUNK) >= RECOVERY_CHUNK:
+                await asyncio.sleep(0)  # more seekers wait for a first list: yield, go on
                 continue
             keeper.sweep(keeper.sweep_budget(SWEEP_TICK_S))
-            keeper.sweep_postings(max(1, len(keeper.catalog) // max(int(settings.sweep_horizon_seconds), 1)))
+            keeper.sweep_postings(
+                max(1, len(keeper.catalog) // max(int(settings.sweep_horizon_seconds), 1))
+            )
             await asyncio.sleep(SWEEP_TICK_S)
 
     @app.timer(EXPIRY_CHECK_S)
@@ -138,19 +140,23 @@ def _register_background(rt: Runtime) -> None:
         for posting_id in keeper.expired_postings(int(time.time() * 1000)):
             keeper.posting_closed(posting_id, live=True)
 
-    families = {rt.settings.topic(f): f for f in ("postings", "profiles", "interactions")}
-
     @app.timer(GAUGES_S)
     async def gauges() -> None:
         keeper.update_gauges()
-        await update_consumer_lag(app, families)
+        await update_consumer_lag(app, _families(rt), rt.processed)
 
 
-def _health(rt: Runtime) -> dict[str, object]:
+async def _health(rt: Runtime) -> dict[str, object]:
+    """Readiness and the numbers that say whether the worker has caught up."""
     keeper = rt.keeper
+    lag = (
+        await update_consumer_lag(rt.app, _families(rt), rt.processed) if rt.ready.is_set() else {}
+    )
     return {
+        "lag": lag,
         "ready": rt.ready.is_set(),
         "catalog_caught_up": rt.catalog_feed.tail.caught_up.is_set(),
+        "catalog_records_read": rt.catalog_feed.tail.records_read,
         "model_version": keeper.model_version,
         "open_postings": len(keeper.catalog),
         "seekers_owned": len(keeper.seekers),
@@ -159,6 +165,10 @@ def _health(rt: Runtime) -> dict[str, object]:
         "pending_writes": rt.writer.pending,
         "trainer_active": rt.trainer.trainer is not None,
     }
+
+
+def _families(rt: Runtime) -> dict[str, str]:
+    return {rt.settings.topic(f): f for f in ("postings", "profiles", "interactions")}
 
 
 def run_worker(settings: Settings, *, loglevel: str = "info") -> None:

@@ -21,6 +21,7 @@ COMMANDS: list[str] = [
     "import_postings",
     "simulate",
     "portal",
+    "recs",
 ]
 
 

@@ -15,7 +15,12 @@ class Progress:
     """Count work done and show it: ``with Progress("sending", total=n) as p: p.advance()``."""
 
     def __init__(
-        self, label: str, *, total: int | None = None, stream: TextIO | None = None, every: float = 5.0
+        self,
+        label: str,
+        *,
+        total: int | None = None,
+        stream: TextIO | None = None,
+        every: float = 5.0,
     ) -> None:
         self.label = label
         self.total = total

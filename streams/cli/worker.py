@@ -22,10 +22,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             "http://127.0.0.1:PORT/metrics and readiness at /health."
         ),
     )
-    p.add_argument("--web-port", type=int, help="HTTP port for /metrics (default JOBMATCH_WEB_PORT or 6066)")
-    p.add_argument("--data-dir", type=Path, help="Faust data directory (default JOBMATCH_DATA_DIR or .run/worker)")
     p.add_argument(
-        "--loglevel", default="info", choices=["crit", "error", "warn", "info", "debug"], help="log level"
+        "--web-port", type=int, help="HTTP port for /metrics (default JOBMATCH_WEB_PORT or 6066)"
+    )
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        help="Faust data directory (default JOBMATCH_DATA_DIR or .run/worker)",
+    )
+    p.add_argument(
+        "--loglevel",
+        default="info",
+        choices=["crit", "error", "warn", "info", "debug"],
+        help="log level",
     )
     p.set_defaults(func=run)
 

@@ -43,7 +43,7 @@ async def test_a_list_with_meta_and_reasons_is_written(
     keys = RedisKeys(test_settings.key_prefix)
     lists = {"S1": view(3, version=7)}
     writer = make_writer(test_settings, lists, {})
-    writer.mark_seeker("S1", "profile", ("profile", 1))
+    writer.mark_seeker("S1", "profile")
     await writer.flush()
     assert redis_worker.zrevrange(keys.seeker_list("S1"), 0, -1) == ["P0", "P1", "P2"]
     meta = redis_worker.hgetall(keys.seeker_meta("S1"))
@@ -111,9 +111,9 @@ async def test_marks_coalesce_into_one_write_of_the_latest_state(
     keys = RedisKeys(test_settings.key_prefix)
     lists = {"S1": view(5)}
     writer = make_writer(test_settings, lists, {})
-    writer.mark_seeker("S1", "posting", ("posting", 1))
+    writer.mark_seeker("S1", "posting")
     lists["S1"] = view(2, version=3)
-    writer.mark_seeker("S1", "interaction", ("interaction", 2))
+    writer.mark_seeker("S1", "interaction")
     assert writer.pending == 1
     await writer.flush()
     assert redis_worker.zcard(keys.seeker_list("S1")) == 2
@@ -153,7 +153,7 @@ async def test_a_failed_write_keeps_the_marks_for_a_retry(
     lists = {"S1": view(3)}
     broken = dataclasses.replace(test_settings, redis_url="redis://127.0.0.1:1/0")
     writer = make_writer(broken, lists, {})
-    writer.mark_seeker("S1", "profile", ("profile", 1))
+    writer.mark_seeker("S1", "profile")
     with pytest.raises((redis.exceptions.ConnectionError, OSError)):
         await writer.flush()
     assert writer.pending == 1

@@ -1,0 +1,214 @@
+"""Benchmark: rank one seeker over 20,000 open postings; fan a new posting out to 100k lists.
+
+Run from the repository root:
+
+    .venv/bin/python bench/rank_latency.py            # full size (about a minute)
+    .venv/bin/python bench/rank_latency.py --quick    # small, for a smoke run
+
+Prints, for ``rank_seeker`` (retrieval + hard filters + features + scoring + top-120):
+median, p95 and p99 latency and candidates per seeker, against a baseline measured in the
+same run (features and scores for *every* open posting, then the same top-120). Then the
+fan-out of new postings through ``SeekerIndex`` + ``score_seekers_for_posting`` +
+``topk.insert``, and the two tokenizers' speed. Acceptance (issue 4): median < 10 ms and
+p99 < 25 ms for the ranking.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from online_model.candidates import FilterStats, SeekerIndex  # noqa: E402
+from online_model.catalog import PostingCatalog  # noqa: E402
+from online_model.context import RankContext  # noqa: E402
+from online_model.features import feature_matrix  # noqa: E402
+from online_model.history import SeekerHistory  # noqa: E402
+from online_model.ranker import Ranker  # noqa: E402
+from online_model.recommend import (  # noqa: E402
+    rank_seeker,
+    score_seekers_for_posting,
+    topk_item,
+)
+from online_model.text import CharNgramTokenizer, KiwiTokenizer  # noqa: E402
+from online_model.topk import TopKList, insert, top_k  # noqa: E402
+from tests.online_model.factories import (  # noqa: E402
+    NOW_MS,
+    random_posting,
+    random_profile,
+    synthetic_market,
+    vocabulary,
+)
+
+
+def _ms(samples: list[float]) -> str:
+    a = np.asarray(samples) * 1000
+    return (
+        f"median {np.median(a):6.2f} ms  p95 {np.percentile(a, 95):6.2f} ms  "
+        f"p99 {np.percentile(a, 99):6.2f} ms  max {a.max():6.2f} ms"
+    )
+
+
+def bench_rank(catalog: PostingCatalog, profiles: list, ranker: Ranker, ctx: RankContext) -> None:
+    history = SeekerHistory()
+    for profile in profiles[:20]:  # warm caches (tokenizer, seeker queries, numpy)
+        rank_seeker(profile, history, catalog, ranker, ctx)
+    times, cands, retrieved, lengths = [], [], [], []
+    for profile in profiles:
+        stats = FilterStats()
+        t0 = time.perf_counter()
+        ranked = rank_seeker(profile, history, catalog, ranker, ctx, filter_stats=stats)
+        times.append(time.perf_counter() - t0)
+        cands.append(ranked.candidates)
+        retrieved.append(ranked.candidates + stats.total)
+        lengths.append(len(ranked))
+    print(f"rank_seeker over {len(catalog):,} postings, {len(profiles):,} seekers")
+    print(f"  ours     : {_ms(times)}")
+    print(
+        f"  candidates scored per seeker: median {int(np.median(cands))}, "
+        f"p95 {int(np.percentile(cands, 95))}, max {max(cands)}; retrieved before filters: "
+        f"median {int(np.median(retrieved))}, max {max(retrieved)}; list length median "
+        f"{int(np.median(lengths))}"
+    )
+    heavy = [t for t, c in zip(times, cands, strict=True) if c >= 1000]
+    if heavy:
+        print(f"  seekers with >= 1,000 candidates ({len(heavy)}): {_ms(heavy)}")
+    base = []
+    slots = catalog.alive_slots()
+    for profile in profiles[: max(50, len(profiles) // 5)]:
+        t0 = time.perf_counter()
+        x = feature_matrix(profile, history, catalog, slots, ctx)
+        scores = ranker.score_many(x)
+        top_k(catalog.posting_ids[slots], catalog.employer_ids[slots], scores)
+        base.append(time.perf_counter() - t0)
+    print(f"  baseline (score all {len(slots):,}, no retrieval, no filters): {_ms(base)}")
+    ok = np.median(times) < 0.010 and np.percentile(times, 99) < 0.025
+    print(f"  acceptance (median < 10 ms, p99 < 25 ms): {'PASS' if ok else 'FAIL'}")
+
+
+def _list_bytes(lst: TopKList) -> int:
+    arrays = (lst.posting_ids, lst.employer_ids, lst.scores, lst.flags)
+    return sum(sys.getsizeof(a) for a in arrays) + sys.getsizeof(lst)
+
+
+def bench_fanout(
+    catalog: PostingCatalog, n_seekers: int, n_postings: int, ranker: Ranker, ctx: RankContext
+) -> None:
+    rng = random.Random(99)
+    voc = vocabulary(1)
+    t0 = time.perf_counter()
+    profiles = [random_profile(rng, voc, i) for i in range(n_seekers)]
+    index = SeekerIndex()
+    for p in profiles:
+        index.upsert(p)
+    by_id = {p.seeker_id: p for p in profiles}
+    built = time.perf_counter() - t0
+    print(f"\nfan-out: SeekerIndex of {n_seekers:,} seekers built in {built:.1f} s")
+    lists: dict[str, TopKList] = {}
+    history = SeekerHistory()
+    idx_t, score_t, insert_t, n_cands, entered, undecided = [], [], [], [], 0, 0
+    for j in range(n_postings):
+        posting = random_posting(rng, voc, 10_000_000 + j, 5000)
+        t1 = time.perf_counter()
+        sids = sorted(index.candidates_for(posting))
+        idx_t.append(time.perf_counter() - t1)
+        for sid in sids:  # the lists the worker already holds (not timed)
+            if sid not in lists:
+                lists[sid] = rank_seeker(by_id[sid], history, catalog, ranker, ctx).topk
+        catalog.upsert(posting)
+        t2 = time.perf_counter()
+        scores = score_seekers_for_posting(
+            posting, [(by_id[s], history) for s in sids], ranker, ctx
+        )
+        score_t.append(time.perf_counter() - t2)
+        t3 = time.perf_counter()
+        for sid, score in zip(sids, scores.tolist(), strict=True):
+            if score != score:  # vetoed by a hard filter
+                continue
+            new = insert(lists[sid], topk_item(posting, score, ctx))
+            if new is None:
+                undecided += 1
+            elif new is not lists[sid]:
+                lists[sid] = new
+                entered += 1
+        insert_t.append(time.perf_counter() - t3)
+        n_cands.append(len(sids))
+    total = np.array(idx_t) + np.array(score_t) + np.array(insert_t)
+    print(
+        f"  {n_postings} new postings; candidate seekers per posting: median "
+        f"{int(np.median(n_cands))}, max {max(n_cands)}"
+    )
+    print(f"  candidates_for      : {_ms(idx_t)}")
+    print(f"  score candidates    : {_ms(score_t)}")
+    print(f"  topk.insert (all)   : {_ms(insert_t)}")
+    print(f"  total per posting   : {_ms(list(total))}")
+    print(
+        f"  inserts that changed a list: {entered}; undecided (full re-rank needed): "
+        f"{undecided} of {sum(n_cands)} candidate pairs"
+    )
+    sizes = [_list_bytes(lst) for lst in lists.values() if len(lst) >= 100]
+    if sizes:
+        print(f"  memory of a list of >=100 items: about {int(np.median(sizes)):,} bytes")
+
+
+def bench_tokenizers(postings: list) -> None:
+    titles = [p.title for p in postings]
+    print("\ntokenizers (catalog of the same postings; cold caches):")
+    for tok in (CharNgramTokenizer(n=3), KiwiTokenizer()):
+        tok.tokens("워밍업 문장")  # load Kiwi's model outside the timing
+    for name, tok in (("char2", CharNgramTokenizer()), ("kiwi", KiwiTokenizer())):
+        unique = [f"{t} {i}" for i, t in enumerate(titles[:3000])]  # defeat the caches
+        t0 = time.perf_counter()
+        for t in unique:
+            tok.tokens(t)
+        per = (time.perf_counter() - t0) / len(unique) * 1e6
+        t0 = time.perf_counter()
+        cat = PostingCatalog(tokenizer=tok)
+        for p in postings[:5000]:
+            cat.upsert(p)
+        build = time.perf_counter() - t0
+        print(f"  {name:6s}: {per:7.1f} us per title; catalog of 5,000 postings in {build:.2f} s")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--postings", type=int, default=20_000)
+    parser.add_argument("--seekers", type=int, default=2_000, help="seekers timed")
+    parser.add_argument("--fanout-seekers", type=int, default=100_000)
+    parser.add_argument("--fanout-postings", type=int, default=30)
+    parser.add_argument("--quick", action="store_true", help="small sizes, a smoke run")
+    parser.add_argument("--profile", action="store_true", help="pyinstrument the ranking")
+    args = parser.parse_args()
+    if args.quick:
+        args.postings, args.seekers, args.fanout_seekers, args.fanout_postings = 2000, 200, 5000, 5
+
+    t0 = time.perf_counter()
+    market = synthetic_market(args.postings, args.seekers, seed=1)
+    catalog = PostingCatalog()
+    for p in market.postings:
+        catalog.upsert(p)
+    print(f"market of {args.postings:,} postings built in {time.perf_counter() - t0:.1f} s")
+    ranker = Ranker()
+    ctx = RankContext(NOW_MS)
+    if args.profile:
+        from pyinstrument import Profiler
+
+        with Profiler() as profiler:
+            for p in market.profiles:
+                rank_seeker(p, SeekerHistory(), catalog, ranker, ctx)
+        profiler.print()
+    bench_rank(catalog, market.profiles, ranker, ctx)
+    bench_fanout(catalog, args.fanout_seekers, args.fanout_postings, ranker, ctx)
+    bench_tokenizers(market.postings)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,452 @@
+"""Candidate retrieval and hard filters (the recommend half; scoring lives in ranker/topk).
+
+Retrieval picks, out of the whole catalog, the postings worth scoring for a seeker:
+those sharing something the seeker wants — a desired occupation code or its group, a token
+of a desired title or skill, a held certificate. A seeker who states none of these gets
+every posting (the filters and the model sort them out). When more than
+``max_candidates`` qualify, the best by a cheap retrieval score (occupation 3, group 1,
+title tokens 2, skill tokens 1, certificate 2, plus a freshness tie-breaker) are kept.
+
+Hard filters then veto candidates, each veto counted under a named reason in
+:class:`FilterStats`, in this order (a posting is counted under the first reason that
+applies):
+
+``closed``      not open (not in the catalog; counted where a caller asks about one)
+``expired``     its deadline day has passed (Korean time)
+``applied``     the seeker already applied
+``dismissed``   the seeker dismissed it
+``region``      outside the regions the seeker accepts (``regions.AcceptedRegions``)
+``education``   requires more education than the seeker's (unknown level: not vetoed)
+``certificate`` lists certificates and the seeker holds none of them
+``wage``        its best wage per month is below the seeker's minimum by more than
+                ``wage_tolerance`` (10 %)
+
+:class:`SeekerIndex` is the reverse index: seekers by what they want, so that a new posting
+reaches the seekers whose retrieval would find it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from online_model.catalog import (
+    PostingCatalog,
+    best_monthly_wage,
+    occupation_group,
+    posting_text_tokens,
+)
+from online_model.context import DAY_MS, RankContext
+from online_model.features import SeekerQuery, certificate_hits, seeker_query
+from online_model.history import SeekerHistory
+from online_model.normalize import deadline_ms, education_rank
+from online_model.regions import posting_region, sido_index
+from online_model.text import DEFAULT_TOKENIZER, Tokenizer, normalize_certificate
+from schemas.postings import Posting
+from schemas.profiles import Profile
+
+FILTER_REASONS: tuple[str, ...] = (
+    "closed",
+    "expired",
+    "applied",
+    "dismissed",
+    "region",
+    "education",
+    "certificate",
+    "wage",
+)
+WAGE_TOLERANCE = 0.10
+MAX_CANDIDATES = 3000
+
+IntArray = npt.NDArray[np.int32]
+
+
+@dataclass(slots=True)
+class FilterStats:
+    """Counts of vetoed candidates by reason; an accumulator the caller owns and reads.
+
+    Examples
+    --------
+    >>> fs = FilterStats()
+    >>> fs.add("expired", 2)
+    >>> fs.add("wage")
+    >>> fs.as_dict()["expired"], fs.total
+    (2, 3)
+    """
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FILTER_REASONS, 0))
+
+    def add(self, reason: str, n: int = 1) -> None:
+        """Count ``n`` vetoes for ``reason`` (one of ``FILTER_REASONS``)."""
+        if reason not in self.counts:
+            raise ValueError(f"unknown filter reason {reason!r}: use one of {FILTER_REASONS}")
+        self.counts[reason] += int(n)
+
+    def merge(self, other: FilterStats) -> None:
+        """Add another accumulator's counts to this one."""
+        for reason, n in other.counts.items():
+            self.counts[reason] += n
+
+    @property
+    def total(self) -> int:
+        """All vetoes."""
+        return sum(self.counts.values())
+
+    def as_dict(self) -> dict[str, int]:
+        """A copy of the counts."""
+        return dict(self.counts)
+
+
+def filter_reason(
+    profile: Profile,
+    history: SeekerHistory,
+    posting: Posting,
+    ctx: RankContext,
+    *,
+    is_open: bool = True,
+    wage_tolerance: float = WAGE_TOLERANCE,
+    tokenizer: Tokenizer = DEFAULT_TOKENIZER,
+) -> str | None:
+    """The first hard filter that vetoes this pair, or None when it may be shown.
+
+    Parameters
+    ----------
+    profile, history
+        The seeker.
+    posting
+        The posting.
+    ctx
+        ``now_ms`` decides expiry.
+    is_open
+        False for a closed posting.
+    wage_tolerance
+        How far (a fraction) below the seeker's minimum a wage may be.
+    tokenizer
+        The catalog's tokenizer.
+
+    Examples
+    --------
+    >>> from schemas.postings import Posting
+    >>> from schemas.profiles import Profile
+    >>> p = Posting("P1", "E1", "x", "x", 0, education_min="05", deadline="2026-01-31")
+    >>> filter_reason(Profile("S1", education_level="03"), SeekerHistory(), p,
+    ...               RankContext(now_ms=0))
+    'education'
+    >>> filter_reason(Profile("S1"), SeekerHistory(), p, RankContext(now_ms=1_800_000_000_000))
+    'expired'
+    """
+    q = seeker_query(profile, tokenizer)
+    return _reason(q, history, posting, ctx, is_open, wage_tolerance)
+
+
+def _reason(
+    q: SeekerQuery,
+    history: SeekerHistory,
+    posting: Posting,
+    ctx: RankContext,
+    is_open: bool,
+    wage_tolerance: float,
+) -> str | None:
+    if not is_open:
+        return "closed"
+    if deadline_ms(posting.deadline) <= ctx.now_ms:
+        return "expired"
+    pid = posting.posting_id
+    if history.has_applied(pid):
+        return "applied"
+    if history.has_dismissed(pid):
+        return "dismissed"
+    if not q.accepted.accepts(*posting_region(posting)):
+        return "region"
+    required = education_rank(posting.education_min) or 0
+    if q.education is not None and required > q.education:
+        return "education"
+    if posting.certificates:
+        certs = {normalize_certificate(c) for c in posting.certificates} - {""}
+        if certs and not (certs & q.certificates):
+            return "certificate"
+    offered = best_monthly_wage(posting)
+    desired = q.desired_monthly
+    if offered is not None and desired is not None and offered < desired * (1 - wage_tolerance):
+        return "wage"
+    return None
+
+
+def _has_what(q: SeekerQuery) -> bool:
+    return bool(q.occupations or q.groups or q.title_tokens or q.skill_tokens or q.certificates)
+
+
+def _region_mask(catalog: PostingCatalog, q: SeekerQuery) -> npt.NDArray[np.bool_]:
+    acc = q.accepted
+    if acc.everywhere:
+        return np.ones(catalog.size, dtype=np.bool_)
+    mask = np.zeros(catalog.size, dtype=np.bool_)
+    mask[catalog.no_region.view()] = True
+    for code in acc.sigungu:
+        entry = catalog.by_sigungu.get(int(code))
+        if entry is not None:
+            mask[entry.view()] = True
+    for sido in acc.sido:
+        entry = catalog.by_sido.get(sido_index()[sido])
+        if entry is not None:
+            mask[entry.view()] = True
+    for sido in acc.sido_partial - acc.sido:
+        entry = catalog.by_sido.get(sido_index()[sido])
+        if entry is not None:
+            slots = entry.view()
+            # Postings located only to this 시도 could be in an accepted 시군구.
+            mask[slots[catalog.sigungu[slots] == -1]] = True
+    return mask
+
+
+def _retrieval_score(catalog: PostingCatalog, q: SeekerQuery) -> npt.NDArray[np.float64]:
+    score = np.zeros(catalog.size, dtype=np.float64)
+    for code in q.occupations:
+        c = catalog.occupations.get(code)
+        if c >= 0:
+            score[catalog.by_occupation[c].view()] += 3.0
+    for group in q.groups:
+        c = catalog.groups.get(group)
+        if c >= 0:
+            score[catalog.by_group[c].view()] += 1.0
+    for tokens, weight in ((q.title_tokens, 2.0), (q.skill_tokens, 1.0)):
+        for token in tokens:
+            c = catalog.tokens.get(token)
+            if c >= 0:
+                score[catalog.by_token[c].view()] += weight / len(tokens)
+    if q.certificates:
+        score += 2.0 * certificate_hits(catalog, q)
+    return score
+
+
+def retrieve(
+    profile: Profile,
+    history: SeekerHistory,
+    catalog: PostingCatalog,
+    ctx: RankContext,
+    *,
+    max_candidates: int = MAX_CANDIDATES,
+    wage_tolerance: float = WAGE_TOLERANCE,
+    filter_stats: FilterStats | None = None,
+) -> IntArray:
+    """Catalog slots of a seeker's candidates: retrieved, then hard-filtered, then capped.
+
+    Parameters
+    ----------
+    profile, history
+        The seeker.
+    catalog
+        Open postings.
+    ctx
+        ``now_ms`` decides expiry and freshness.
+    max_candidates
+        At most this many slots are returned (the best by retrieval score).
+    wage_tolerance
+        See :func:`filter_reason`.
+    filter_stats
+        Vetoes are counted here when given.
+
+    Returns
+    -------
+    numpy.ndarray
+        int32 slots, ascending.
+
+    Examples
+    --------
+    >>> from schemas.postings import Posting
+    >>> from schemas.profiles import Profile
+    >>> cat = PostingCatalog()
+    >>> cat.upsert(Posting("P1", "E1", "x", "지게차 운전", 0, occupation_code="07C"))
+    >>> cat.upsert(Posting("P2", "E2", "x", "간호사", 0, occupation_code="041"))
+    >>> slots = retrieve(Profile("S1", desired_titles=("지게차",)), SeekerHistory(), cat,
+    ...                  RankContext(now_ms=0))
+    >>> [cat.posting_ids[s] for s in slots]
+    ['P1']
+    """
+    q = seeker_query(profile, catalog.tokenizer)
+    size = catalog.size
+    alive = catalog.alive[:size]
+    if _has_what(q):
+        score = _retrieval_score(catalog, q)
+        cand = np.flatnonzero((score > 0) & alive).astype(np.int32)
+        region = _region_mask(catalog, q)
+    else:
+        # No "what": every posting the seeker accepts by region, by freshness below.
+        score = np.zeros(size, dtype=np.float64)
+        region = _region_mask(catalog, q)
+        cand = np.flatnonzero(region & alive).astype(np.int32)
+    stats = filter_stats
+
+    def veto(keep: npt.NDArray[np.bool_], reason: str) -> None:
+        nonlocal cand
+        if stats is not None:
+            stats.add(reason, int(len(keep) - np.count_nonzero(keep)))
+        cand = cand[keep]
+
+    veto(catalog.deadline[cand] > ctx.now_ms, "expired")
+    for ids, reason in ((history.applied, "applied"), (history.dismissed, "dismissed")):
+        if ids:
+            seen = np.zeros(size, dtype=np.bool_)
+            seen[catalog.slots_of(ids)] = True
+            veto(~seen[cand], reason)
+    veto(region[cand], "region")
+    if q.education is not None:
+        veto(catalog.education[cand] <= q.education, "education")
+    needs_cert = catalog.n_certificates[cand] > 0
+    if np.any(needs_cert):
+        held = certificate_hits(catalog, q)[cand] if q.certificates else np.zeros(len(cand), bool)
+        veto(~needs_cert | held, "certificate")
+    if q.desired_monthly is not None:
+        offered = catalog.wage[cand]
+        # NaN (협의) compares False, so it passes.
+        veto(~(offered < q.desired_monthly * (1 - wage_tolerance)), "wage")
+    if len(cand) > max_candidates:
+        age_days = (ctx.now_ms - catalog.posted_at[cand]) / DAY_MS
+        key = score[cand] + 1e-3 / (1.0 + np.maximum(age_days, 0.0))
+        top = np.argpartition(-key, max_candidates - 1)[:max_candidates]
+        cand = np.sort(cand[top])
+    return cand
+
+
+def retrieval_keys(posting: Posting, tokenizer: Tokenizer = DEFAULT_TOKENIZER) -> set[str]:
+    """The "what" keys of a posting, as :class:`SeekerIndex` stores seekers.
+
+    Examples
+    --------
+    >>> from schemas.postings import Posting
+    >>> sorted(retrieval_keys(Posting("P1", "E1", "x", "지게차", 0, occupation_code="07C")))
+    ['g:07', 'o:07C', 't:게차', 't:지게']
+    """
+    keys: set[str] = set()
+    if posting.occupation_code:
+        keys.add(f"o:{posting.occupation_code}")
+        group = occupation_group(posting.occupation_code)
+        if group:
+            keys.add(f"g:{group}")
+    keys.update(f"t:{t}" for t in posting_text_tokens(posting, tokenizer))
+    keys.update(f"c:{normalize_certificate(c)}" for c in posting.certificates)
+    keys.discard("c:")
+    return keys
+
+
+def _seeker_keys(q: SeekerQuery) -> set[str]:
+    keys = {f"o:{c}" for c in q.occupations}
+    keys.update(f"g:{g}" for g in q.groups)
+    keys.update(f"t:{t}" for t in q.title_tokens | q.skill_tokens)
+    keys.update(f"c:{c}" for c in q.certificates)
+    return keys
+
+
+def _seeker_region_keys(q: SeekerQuery) -> set[str]:
+    acc = q.accepted
+    if acc.everywhere:
+        return {"*"}
+    keys = {f"s:{s}" for s in acc.sido}
+    keys.update(f"g:{g}" for g in acc.sigungu)
+    keys.update(f"p:{s}" for s in acc.sido_partial)
+    return keys
+
+
+class SeekerIndex:
+    """Seekers by what they want and where, so a new posting finds its candidate seekers.
+
+    :meth:`candidates_for` returns a superset of the seekers whose :func:`retrieve` could
+    return the posting (same keys, same region rule; the ``max_candidates`` cap and the
+    other hard filters are left to scoring).
+
+    Parameters
+    ----------
+    tokenizer
+        Must be the catalog's tokenizer.
+
+    Examples
+    --------
+    >>> from schemas.postings import Posting
+    >>> from schemas.profiles import Profile
+    >>> idx = SeekerIndex()
+    >>> idx.upsert(Profile("S1", desired_titles=("지게차",), desired_region_codes=("41",)))
+    >>> idx.upsert(Profile("S2", desired_titles=("간호사",)))
+    >>> p = Posting("P1", "E1", "x", "지게차 운전", 0, region_code="41590")
+    >>> idx.candidates_for(p)
+    {'S1'}
+    >>> idx.remove("S1"), idx.candidates_for(p)
+    (True, set())
+    """
+
+    def __init__(self, *, tokenizer: Tokenizer = DEFAULT_TOKENIZER) -> None:
+        self.tokenizer = tokenizer
+        self._what: dict[str, set[str]] = {}
+        self._where: dict[str, set[str]] = {}
+        self._keys: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __contains__(self, seeker_id: object) -> bool:
+        return seeker_id in self._keys
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def upsert(self, profile: Profile) -> None:
+        """Index a seeker by their profile, replacing what an older profile said."""
+        sid = profile.seeker_id
+        if sid in self._keys:
+            self.remove(sid)
+        q = seeker_query(profile, self.tokenizer)
+        what = frozenset(_seeker_keys(q) or {"?"})  # "?": wants anything
+        where = frozenset(_seeker_region_keys(q))
+        self._keys[sid] = (what, where)
+        _add(self._what, what, sid)
+        _add(self._where, where, sid)
+
+    def remove(self, seeker_id: str) -> bool:
+        """Forget a seeker (deactivated); False when unknown."""
+        keys = self._keys.pop(seeker_id, None)
+        if keys is None:
+            return False
+        _discard(self._what, keys[0], seeker_id)
+        _discard(self._where, keys[1], seeker_id)
+        return True
+
+    def candidates_for(self, posting: Posting) -> set[str]:
+        """Seekers that may want ``posting``: a shared "what" key and an accepted region."""
+        what_sets = [self._what.get(k) for k in retrieval_keys(posting, self.tokenizer)]
+        what_sets.append(self._what.get("?"))
+        sigungu, sido = posting_region(posting)
+        if sigungu is None and sido is None:
+            where_sets = None  # unknown location: every seeker accepts it
+        else:
+            keys = ["*", f"s:{sido}"]
+            keys.append(f"g:{sigungu}" if sigungu is not None else f"p:{sido}")
+            where_sets = [self._where.get(k) for k in keys]
+        what = _union(what_sets)
+        if where_sets is None:
+            return what
+        where = _union(where_sets)
+        return what & where if len(what) <= len(where) else where & what
+
+
+def _add(index: dict[str, set[str]], keys: Iterable[str], sid: str) -> None:
+    for key in keys:
+        index.setdefault(key, set()).add(sid)
+
+
+def _discard(index: dict[str, set[str]], keys: Iterable[str], sid: str) -> None:
+    for key in keys:
+        members = index.get(key)
+        if members is not None:
+            members.discard(sid)
+            if not members:
+                del index[key]
+
+
+def _union(sets: Iterable[set[str] | None]) -> set[str]:
+    out: set[str] = set()
+    for s in sets:
+        if s:
+            out |= s
+    return out

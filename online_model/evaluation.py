@@ -1,0 +1,749 @@
+"""Offline evaluation: replay an event log as the live pipeline would, and measure.
+
+:class:`OfflineEvaluation` replays postings, profiles and interactions in time order with
+the code the workers run: postings go into a :class:`~online_model.catalog.PostingCatalog`,
+profiles and :class:`~online_model.history.SeekerHistory` are kept per seeker, and each
+interaction becomes :func:`~online_model.training.make_example` (the pair's features from
+the history *before* the event, at ``RankContext(now_ms=event ts, stats=<the current
+snapshot's statistics>)``), which a :class:`~online_model.training.Trainer` labels, scores
+and then learns from (progressive validation). A snapshot is taken every
+``snapshot_every`` examples, as the live trainer publishes one every 500 by default.
+
+Two kinds of measure:
+
+* **Progressive validation** over the labelled examples (shown pairs; click, save and
+  apply positive): weighted ROC AUC of every model's score of the pair at labelling time,
+  and weighted log loss of the models that give a probability (``jobmatch``: P(apply |
+  shown) before learning; ``popularity``: the smoothed apply rate).
+* **List quality at checkpoints** (every ``checkpoint_ms`` of event time, default a day,
+  and at the end): on a seeded random sample of active seekers, each model's top-``k``
+  among the *eligible* postings (open, not past the deadline, not already applied to or
+  dismissed by the seeker), against the ground truth restricted to the eligible postings
+  (``R``, the postings the seeker would apply to):
+
+  - ``recall@k`` = ``|top-k ∩ R| / |R|``;
+  - ``ndcg@k`` with binary gains (1 for a posting in ``R``): DCG over the list divided by
+    the DCG of ``min(|R|, k)`` hits at the top;
+  - ``apply_rate`` = ``|top-n ∩ R| / n`` with ``n = apply_rate_at`` (20): the share of the
+    first screen the seeker would apply to (an empty slot counts as a miss).
+
+  Averages are over the (checkpoint, seeker) pairs with ``R`` not empty.
+
+The models are ``jobmatch`` (:func:`~online_model.recommend.rank_seeker` with the
+snapshot's ranker) and the baselines of :mod:`online_model.baselines`. The truth comes
+from outside (:class:`GroundTruth`: the simulator's hidden utility), never from a model.
+
+Everything is deterministic for a seed except the ``seconds`` of the result (timings).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from online_model.baselines import (
+    oracle_list,
+    popularity_order,
+    random_list,
+    random_score,
+    rule_based_list,
+    rule_based_score,
+)
+from online_model.catalog import PostingCatalog
+from online_model.context import DAY_MS, RankContext
+from online_model.history import SeekerHistory
+from online_model.ranker import Ranker
+from online_model.recommend import rank_seeker
+from online_model.snapshot import Snapshot
+from online_model.text import tokenizer_by_name
+from online_model.training import Labelled, LabelJoiner, Trainer, make_example
+from schemas.interactions import Interaction
+from schemas.postings import Posting, PostingEvent
+from schemas.profiles import Profile, ProfileEvent
+
+MODELS: tuple[str, ...] = ("jobmatch", "rule_based", "popularity", "random", "oracle")
+# Models whose score of a pair is a probability (the others get no log loss).
+PROBABILISTIC: frozenset[str] = frozenset({"jobmatch", "popularity"})
+
+FloatArray = npt.NDArray[np.float64]
+
+
+# -- the ground truth -----------------------------------------------------------------
+
+
+class GroundTruth(Protocol):
+    """What each seeker would really apply to (the simulator's hidden preference)."""
+
+    def relevant(self, seeker_id: str, posting_ids: Sequence[str]) -> Mapping[str, float]:
+        """Of ``posting_ids``, those the seeker would apply to, with their utility."""
+        ...
+
+    def score(self, seeker_id: str, posting_id: str) -> float:
+        """The oracle's score of one pair: its utility, ``-inf`` where unknown."""
+        ...
+
+
+class StaticTruth:
+    """A :class:`GroundTruth` read from ``{seeker_id: {posting_id: utility}}``.
+
+    That is the truth file ``jobmatch simulate --truth`` writes: only the postings each
+    seeker would apply to are listed, so every other pair scores ``-inf``.
+
+    Examples
+    --------
+    >>> truth = StaticTruth({"S1": {"P1": 3.2, "P2": 2.9}})
+    >>> dict(truth.relevant("S1", ["P2", "P3"])), truth.relevant("S9", ["P1"])
+    ({'P2': 2.9}, {})
+    >>> truth.score("S1", "P1"), truth.score("S1", "P3")
+    (3.2, -inf)
+    """
+
+    def __init__(self, would_apply: Mapping[str, Mapping[str, float]]) -> None:
+        self._would_apply = {s: dict(hits) for s, hits in would_apply.items()}
+
+    def __len__(self) -> int:
+        return len(self._would_apply)
+
+    def relevant(self, seeker_id: str, posting_ids: Sequence[str]) -> dict[str, float]:
+        """Of ``posting_ids``, those the seeker would apply to, with their utility."""
+        hits = self._would_apply.get(seeker_id)
+        if not hits:
+            return {}
+        return {p: hits[p] for p in posting_ids if p in hits}
+
+    def score(self, seeker_id: str, posting_id: str) -> float:
+        """The utility of a pair the seeker would apply to, ``-inf`` otherwise."""
+        return self._would_apply.get(seeker_id, {}).get(posting_id, -math.inf)
+
+
+# -- list metrics ------------------------------------------------------------------------
+
+
+def recall_at(ranked: Sequence[str], relevant: Mapping[str, float] | set[str], k: int) -> float:
+    """Share of the relevant postings found in the first ``k`` of ``ranked``.
+
+    Examples
+    --------
+    >>> recall_at(["P1", "P2", "P3"], {"P1", "P3", "P9"}, 2)
+    0.3333333333333333
+    """
+    if not relevant:
+        raise ValueError("recall is undefined without relevant postings")
+    return sum(1 for p in ranked[:k] if p in relevant) / len(relevant)
+
+
+def _dcg(hits: Iterable[bool]) -> float:
+    return sum(1.0 / math.log2(i + 2) for i, hit in enumerate(hits) if hit)
+
+
+def ndcg_at(ranked: Sequence[str], relevant: Mapping[str, float] | set[str], k: int) -> float:
+    """nDCG of the first ``k`` of ``ranked`` with binary gains.
+
+    Examples
+    --------
+    >>> ndcg_at(["P1", "P2"], {"P1"}, 2), round(ndcg_at(["P2", "P1"], {"P1"}, 2), 4)
+    (1.0, 0.6309)
+    """
+    if not relevant:
+        raise ValueError("nDCG is undefined without relevant postings")
+    ideal = _dcg([True] * min(len(relevant), k))
+    return _dcg(p in relevant for p in ranked[:k]) / ideal
+
+
+def apply_rate_at(ranked: Sequence[str], relevant: Mapping[str, float] | set[str], n: int) -> float:
+    """Share of the first ``n`` slots holding a posting the seeker would apply to.
+
+    Examples
+    --------
+    >>> apply_rate_at(["P1", "P2"], {"P1"}, 4)
+    0.25
+    """
+    return sum(1 for p in ranked[:n] if p in relevant) / n
+
+
+# -- progressive metrics -------------------------------------------------------------------
+
+
+def weighted_auc(scores: Sequence[float], labels: Sequence[bool], weights: Sequence[float]) -> float:
+    """Exact weighted ROC AUC: P(score of a positive > score of a negative), ties half.
+
+    Each pair of a positive and a negative counts with the product of their weights.
+    NaN when there are no positives or no negatives.
+
+    Examples
+    --------
+    >>> weighted_auc([0.9, 0.2, 0.5, 0.5], [True, False, True, False], [1, 1, 1, 1])
+    0.875
+    >>> weighted_auc([0.1, 0.9], [True, False], [2, 1])
+    0.0
+    """
+    s = np.asarray(scores, dtype=np.float64)
+    y = np.asarray(labels, dtype=np.bool_)
+    w = np.asarray(weights, dtype=np.float64)
+    pos_total = float(w[y].sum())
+    neg_total = float(w[~y].sum())
+    if pos_total == 0.0 or neg_total == 0.0:
+        return math.nan
+    values, group = np.unique(s, return_inverse=True)
+    pos = np.bincount(group, weights=np.where(y, w, 0.0), minlength=len(values))
+    neg = np.bincount(group, weights=np.where(y, 0.0, w), minlength=len(values))
+    below = np.cumsum(neg) - neg  # negative weight with a strictly lower score
+    return float(np.sum(pos * (below + 0.5 * neg)) / (pos_total * neg_total))
+
+
+def weighted_log_loss(
+    probabilities: Sequence[float], labels: Sequence[bool], weights: Sequence[float]
+) -> float:
+    """Weighted mean log loss, probabilities clipped to [1e-15, 1 - 1e-15] as River does.
+
+    Examples
+    --------
+    >>> round(weighted_log_loss([0.5, 0.9], [True, False], [1, 1]), 4)
+    1.4979
+    """
+    p = np.clip(np.asarray(probabilities, dtype=np.float64), 1e-15, 1 - 1e-15)
+    y = np.asarray(labels, dtype=np.bool_)
+    w = np.asarray(weights, dtype=np.float64)
+    if w.sum() == 0.0:
+        return math.nan
+    losses = -np.where(y, np.log(p), np.log1p(-p))
+    return float(np.sum(w * losses) / w.sum())
+
+
+# -- configuration and results -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """How to evaluate.
+
+    Parameters
+    ----------
+    k
+        List length (recall@k, nDCG@k).
+    apply_rate_at
+        The first screen: apply rate is measured over this many slots.
+    sample_size
+        Active seekers sampled at each checkpoint (all when fewer).
+    seed
+        Seed of the samples and of the ``random`` model.
+    checkpoint_ms
+        Event time between list checkpoints (the first one this long after the first
+        event); a last checkpoint is taken at the end.
+    snapshot_every
+        Examples between two model snapshots (the live trainer's default is 500).
+    tokenizer
+        ``"char2"`` or ``"kiwi"``: for the catalog, the features and the examples.
+    """
+
+    k: int = 120
+    apply_rate_at: int = 20
+    sample_size: int = 500
+    seed: int = 1
+    checkpoint_ms: int = DAY_MS
+    snapshot_every: int = 500
+    tokenizer: str = "char2"
+
+    def __post_init__(self) -> None:
+        if self.k < 1 or self.apply_rate_at < 1 or self.sample_size < 1:
+            raise ValueError("k, apply_rate_at and sample_size must be at least 1")
+        if self.checkpoint_ms < 1 or self.snapshot_every < 1:
+            raise ValueError("checkpoint_ms and snapshot_every must be at least 1")
+        tokenizer_by_name(self.tokenizer)  # fails early with the names to use
+
+
+@dataclass(frozen=True)
+class CheckpointResult:
+    """List quality of every model at one point in event time."""
+
+    at_ms: int
+    sampled: int  # active seekers sampled
+    evaluated: int  # ... with at least one relevant eligible posting
+    eligible_postings: int  # open and not past the deadline
+    mean_relevant: float  # mean |R| over the evaluated seekers
+    models: dict[str, dict[str, float]]  # model -> recall@k, ndcg@k, apply_rate, list_length
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    """Everything an evaluation measured; :meth:`to_obj` is the ``--json`` form."""
+
+    config: EvalConfig
+    models: dict[str, dict[str, float | None]]
+    checkpoints: list[CheckpointResult]
+    counts: dict[str, int]
+    trainer: dict[str, float]
+    seconds: dict[str, float]
+
+    def metric_names(self) -> tuple[str, ...]:
+        """The per-model keys, in table order."""
+        k = self.config.k
+        return (f"recall@{k}", f"ndcg@{k}", "apply_rate", "auc", "logloss")
+
+    def to_obj(self) -> dict[str, Any]:
+        """A JSON-able dict: ``{"models": ..., "config": ..., "checkpoints": ..., "run": ...}``."""
+        return {
+            "models": {m: dict(v) for m, v in self.models.items()},
+            "config": asdict(self.config),
+            "checkpoints": [asdict(c) for c in self.checkpoints],
+            "run": {
+                "counts": dict(self.counts),
+                "trainer": dict(self.trainer),
+                "seconds": dict(self.seconds),
+            },
+        }
+
+
+class ProgressLike(Protocol):
+    """Where progress goes (``streams.cli.progress.Progress`` fits)."""
+
+    def advance(self, n: int = 1, **status: object) -> None:
+        """Count ``n`` more units of work done."""
+        ...
+
+
+# -- the replay ----------------------------------------------------------------------------
+
+
+class _RecordingJoiner(LabelJoiner):
+    """The trainer's label joiner, remembering the labelled examples it hands out."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.emitted: list[Labelled] = []
+
+    def observe(self, example: Mapping[str, Any]) -> list[Labelled]:
+        out = super().observe(example)
+        self.emitted.extend(out)
+        return out
+
+    def flush(self, until_ms: int | None = None) -> list[Labelled]:
+        out = super().flush(until_ms)
+        self.emitted.extend(out)
+        return out
+
+
+class _RecordingRanker(Ranker):
+    """The trainer's ranker, remembering P(apply) each time it predicts before learning.
+
+    The trainer calls ``predict_proba_one`` exactly once per labelled example, just before
+    ``learn_one``, so the recorded probabilities line up with the joiner's examples.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.predicted: list[float] = []
+
+    def predict_proba_one(self, x: Mapping[str, float]) -> dict[bool, float]:
+        proba = super().predict_proba_one(x)
+        self.predicted.append(proba[True])
+        return proba
+
+
+@dataclass
+class _ListTotals:
+    recall: float = 0.0
+    ndcg: float = 0.0
+    apply_rate: float = 0.0
+    length: float = 0.0
+
+    def add(self, recall: float, ndcg: float, apply_rate: float, length: int) -> None:
+        self.recall += recall
+        self.ndcg += ndcg
+        self.apply_rate += apply_rate
+        self.length += length
+
+
+@dataclass
+class _Scored:
+    labels: list[bool] = field(default_factory=list)
+    weights: list[float] = field(default_factory=list)
+    scores: dict[str, list[float]] = field(default_factory=lambda: {m: [] for m in MODELS})
+
+
+class OfflineEvaluation:
+    """Replays events in time order like the workers, trains online, measures every model.
+
+    It is also a :class:`streams.simulator.ListSource` (:meth:`get_lists`), so a simulated
+    market can show the ranker's lists in its recommendation sessions (the closed loop).
+
+    Parameters
+    ----------
+    truth
+        The ground truth the lists are measured against.
+    config
+        What to measure and how often.
+    progress
+        Told about every 200 events replayed.
+
+    Examples
+    --------
+    >>> from schemas.interactions import Interaction
+    >>> from schemas.postings import Posting, PostingEvent
+    >>> from schemas.profiles import Profile, ProfileEvent
+    >>> posting = Posting("P1", "E1", "x", "지게차 운전", 0, occupation_code="07C")
+    >>> ev = OfflineEvaluation(StaticTruth({"S1": {"P1": 3.0}}))
+    >>> ev.observe("postings", PostingEvent("e1", 0, "upsert", "P1", posting))
+    >>> ev.observe("profiles", ProfileEvent("e2", 0, "upsert", "S1",
+    ...            Profile("S1", desired_occupation_codes=("07C",))))
+    >>> ev.get_lists(["S1"])
+    {'S1': ['P1']}
+    >>> ev.observe("interactions", Interaction("e3", 1000, "S1", "P1", "impression", "reco", 0))
+    >>> ev.observe("interactions", Interaction("e4", 2000, "S1", "P1", "apply", "reco", 0))
+    >>> result = ev.finish(end_ms=3000)
+    >>> result.counts["labelled"], result.checkpoints[0].evaluated  # applied: not eligible
+    (1, 0)
+    """
+
+    def __init__(
+        self,
+        truth: GroundTruth,
+        config: EvalConfig | None = None,
+        *,
+        progress: ProgressLike | None = None,
+    ) -> None:
+        self.truth = truth
+        self.config = config if config is not None else EvalConfig()
+        self.progress = progress
+        self.tokenizer = tokenizer_by_name(self.config.tokenizer)
+        self.catalog = PostingCatalog(tokenizer=self.tokenizer)
+        self.profiles: dict[str, Profile] = {}  # active seekers
+        self.histories: dict[str, SeekerHistory] = {}
+        self._last_profile: dict[str, Profile] = {}  # also of seekers who left
+        self._postings: dict[str, Posting] = {}  # every posting seen, closed ones too
+        self._joiner = _RecordingJoiner()
+        self._ranker = _RecordingRanker()
+        self.trainer = Trainer(
+            ranker=self._ranker, joiner=self._joiner, tokenizer=self.tokenizer.name
+        )
+        self.snapshot: Snapshot | None = None
+        self._examples_at_snapshot = 0
+        self._first_ts: int | None = None
+        self._last_ts = 0
+        self._next_checkpoint: int | None = None
+        self._checkpoints: list[CheckpointResult] = []
+        self._totals = {m: _ListTotals() for m in MODELS}
+        self._evaluated = 0
+        self._scored = _Scored()
+        self._counts: dict[str, int] = {}
+        self._seconds: dict[str, float] = {}
+        self._unreported = 0
+        self._finished = False
+
+    # -- the list source (closed loop) -------------------------------------------------------
+
+    def get_lists(self, seeker_ids: Sequence[str]) -> dict[str, list[str]]:
+        """The ranker's current list of each known active seeker, as a worker would serve.
+
+        Lists are ranked with the latest snapshot at its own time, as the workers do.
+        """
+        snap = self._current_snapshot(self._last_ts)
+        ctx = RankContext(now_ms=snap.created_at_ms, stats=snap.stats)
+        started = time.perf_counter()
+        out: dict[str, list[str]] = {}
+        for sid in seeker_ids:
+            profile = self.profiles.get(sid)
+            if profile is None:
+                continue
+            history = self.histories.get(sid, SeekerHistory())
+            ranked = rank_seeker(profile, history, self.catalog, snap.ranker, ctx, k=self.config.k)
+            if len(ranked):
+                out[sid] = ranked.ids()
+        self._time("serve_lists", started)
+        self._count("lists_served", len(out))
+        return out
+
+    # -- the replay ---------------------------------------------------------------------------
+
+    def run(
+        self, events: Iterable[tuple[str, Any]], *, end_ms: int | None = None
+    ) -> EvalResult:
+        """Observe every event, then :meth:`finish`."""
+        for family, event in events:
+            self.observe(family, event)
+        return self.finish(end_ms=end_ms)
+
+    def observe(self, family: str, event: Any) -> None:
+        """Replay one ``(topic family, event)``; checkpoints that fall before it run first."""
+        if self._finished:
+            raise RuntimeError("this evaluation has finished; start a new one")
+        ts = int(event.ts)
+        if self._first_ts is None:
+            self._first_ts = ts
+            self._next_checkpoint = ts + self.config.checkpoint_ms
+        self._checkpoints_until(ts, inclusive=True)
+        self._last_ts = max(self._last_ts, ts)
+        self._count(f"events.{family}")
+        started = time.perf_counter()
+        if isinstance(event, PostingEvent):
+            self._posting_event(event)
+        elif isinstance(event, ProfileEvent):
+            self._profile_event(event)
+        elif isinstance(event, Interaction):
+            self._interaction(event)
+        else:
+            raise TypeError(f"not an event of the contract: {type(event).__name__}")
+        self._time("replay", started)
+        self._unreported += 1
+        if self.progress is not None and self._unreported >= 200:
+            self.progress.advance(self._unreported, checkpoints=len(self._checkpoints))
+            self._unreported = 0
+
+    def finish(self, *, end_ms: int | None = None) -> EvalResult:
+        """Run the checkpoints due by ``end_ms`` (default: the last event), label what is
+        still pending, and return the result.
+
+        A last checkpoint is taken at ``end_ms`` unless one was just taken there.
+        """
+        if self._finished:
+            raise RuntimeError("finish() was called already")
+        end = end_ms if end_ms is not None else self._last_ts
+        self._checkpoints_until(end, inclusive=False)
+        if not self._checkpoints or self._checkpoints[-1].at_ms < end:
+            self._checkpoint(end)
+        if self.progress is not None and self._unreported:
+            self.progress.advance(self._unreported, checkpoints=len(self._checkpoints))
+            self._unreported = 0
+        self.trainer.flush()  # the end of the log closes every open window
+        self._score_labelled()
+        self._finished = True
+        return self._result()
+
+    # -- events ----------------------------------------------------------------------------
+
+    def _posting_event(self, event: PostingEvent) -> None:
+        if event.op == "close":
+            self.catalog.remove(event.posting_id)
+            return
+        assert event.posting is not None
+        self.catalog.upsert(event.posting)
+        self._postings[event.posting_id] = event.posting
+
+    def _profile_event(self, event: ProfileEvent) -> None:
+        if event.op == "deactivate":
+            self.profiles.pop(event.seeker_id, None)
+            return
+        assert event.profile is not None
+        self.profiles[event.seeker_id] = event.profile
+        self._last_profile[event.seeker_id] = event.profile
+
+    def _interaction(self, interaction: Interaction) -> None:
+        self._count(f"actions.{interaction.action}")
+        sid = interaction.seeker_id
+        profile = self.profiles.get(sid)
+        posting = self.catalog.get(interaction.posting_id)
+        history = self.histories.get(sid, SeekerHistory())
+        if profile is None or posting is None:
+            # A worker makes no example without the profile or the open posting.
+            self._count("examples_skipped")
+        else:
+            snap = self._current_snapshot(interaction.ts)
+            ctx = RankContext(now_ms=interaction.ts, stats=snap.stats)
+            example = make_example(
+                interaction, profile, history, posting, ctx, tokenizer=self.tokenizer
+            )
+            self.trainer.observe(example)
+            self._score_labelled()
+            if self.trainer.examples - self._examples_at_snapshot >= self.config.snapshot_every:
+                self._take_snapshot(interaction.ts)
+        # The history changes after the example, as in the worker.
+        updated = history.with_interaction(interaction, posting)
+        if updated is not history:
+            self.histories[sid] = updated
+
+    # -- model snapshots ----------------------------------------------------------------------
+
+    def _current_snapshot(self, now_ms: int) -> Snapshot:
+        if self.snapshot is None:
+            self._take_snapshot(now_ms)
+        assert self.snapshot is not None
+        return self.snapshot
+
+    def _take_snapshot(self, now_ms: int) -> None:
+        # As the live trainer publishes: close the windows that ended, then snapshot.
+        self.trainer.flush(now_ms - self._joiner.window_ms)
+        self._score_labelled()
+        self.snapshot = self.trainer.snapshot(now_ms=now_ms)
+        self._examples_at_snapshot = self.trainer.examples
+        self._count("snapshots")
+
+    # -- progressive validation of every model ------------------------------------------------
+
+    def _score_labelled(self) -> None:
+        emitted, predicted = self._joiner.emitted, self._ranker.predicted
+        if len(emitted) != len(predicted):
+            raise RuntimeError("the trainer learned without predicting first")
+        scored = self._scored
+        for ex, p in zip(emitted, predicted, strict=True):
+            scored.labels.append(ex.y)
+            scored.weights.append(ex.w)
+            profile = self._last_profile[ex.seeker_id]
+            posting = self._postings[ex.posting_id]
+            ctx = RankContext(now_ms=ex.ts)
+            scores = scored.scores
+            scores["jobmatch"].append(p)
+            scores["rule_based"].append(
+                rule_based_score(profile, posting, ctx, tokenizer=self.tokenizer)
+            )
+            # The feature is 5 x the smoothed apply rate, capped at 1.
+            scores["popularity"].append(ex.x.get("popularity", 0.0) / 5.0)
+            scores["random"].append(
+                random_score(self.config.seed, ex.seeker_id, ex.posting_id, ex.ts)
+            )
+            scores["oracle"].append(self.truth.score(ex.seeker_id, ex.posting_id))
+        emitted.clear()
+        predicted.clear()
+
+    # -- list checkpoints ---------------------------------------------------------------------
+
+    def _checkpoints_until(self, ts: int, *, inclusive: bool) -> None:
+        while self._next_checkpoint is not None and (
+            self._next_checkpoint <= ts if inclusive else self._next_checkpoint < ts
+        ):
+            self._checkpoint(self._next_checkpoint)
+            self._next_checkpoint += self.config.checkpoint_ms
+
+    def _checkpoint(self, at_ms: int) -> None:
+        cfg = self.config
+        k = cfg.k
+        self._take_snapshot(at_ms)
+        snap = self._current_snapshot(at_ms)
+        ctx = RankContext(now_ms=at_ms, stats=snap.stats)
+        catalog = self.catalog
+        catalog.sync_stats(snap.stats)
+        alive = catalog.alive_slots()
+        open_slots = alive[catalog.deadline[alive] > at_ms]
+        open_ids = [str(p) for p in catalog.posting_ids[open_slots]]
+        started = time.perf_counter()
+        popular = popularity_order(catalog, open_slots, ctx)
+        self._time("list.popularity", started)
+
+        number = len(self._checkpoints) + 1
+        active = sorted(self.profiles)
+        sample = random.Random(f"{cfg.seed}:sample:{number}").sample(
+            active, min(cfg.sample_size, len(active))
+        )
+        totals = {m: _ListTotals() for m in MODELS}
+        evaluated = 0
+        relevant_total = 0
+        for sid in sample:
+            profile = self.profiles[sid]
+            history = self.histories.get(sid, SeekerHistory())
+            done = set(history.applied) | set(history.dismissed)
+            eligible = [p for p in open_ids if p not in done]
+            relevant = self.truth.relevant(sid, eligible)
+            if not relevant:
+                continue
+            evaluated += 1
+            relevant_total += len(relevant)
+            lists: dict[str, list[str]] = {}
+            started = time.perf_counter()
+            lists["jobmatch"] = rank_seeker(
+                profile, history, catalog, snap.ranker, ctx, k=k
+            ).ids()
+            started = self._time("list.jobmatch", started)
+            lists["rule_based"] = rule_based_list(profile, history, catalog, ctx, k=k)
+            started = self._time("list.rule_based", started)
+            lists["popularity"] = _first(popular, k, skip=done)
+            started = self._time("list.popularity", started)
+            lists["random"] = random_list(eligible, k, seed=cfg.seed, key=f"{number}:{sid}")
+            started = self._time("list.random", started)
+            lists["oracle"] = oracle_list(relevant, k)
+            self._time("list.oracle", started)
+            for model, ranked in lists.items():
+                totals[model].add(
+                    recall_at(ranked, relevant, k),
+                    ndcg_at(ranked, relevant, k),
+                    apply_rate_at(ranked, relevant, cfg.apply_rate_at),
+                    len(ranked),
+                )
+        for model, t in totals.items():
+            self._totals[model].add(t.recall, t.ndcg, t.apply_rate, int(t.length))
+        self._evaluated += evaluated
+        self._checkpoints.append(
+            CheckpointResult(
+                at_ms=at_ms,
+                sampled=len(sample),
+                evaluated=evaluated,
+                eligible_postings=len(open_ids),
+                mean_relevant=relevant_total / evaluated if evaluated else 0.0,
+                models={m: _means(t, evaluated, cfg.k) for m, t in totals.items()},
+            )
+        )
+
+    # -- bookkeeping ----------------------------------------------------------------------------
+
+    def _count(self, name: str, n: int = 1) -> None:
+        self._counts[name] = self._counts.get(name, 0) + n
+
+    def _time(self, name: str, started: float) -> float:
+        now = time.perf_counter()
+        self._seconds[name] = self._seconds.get(name, 0.0) + (now - started)
+        return now
+
+    def _result(self) -> EvalResult:
+        k = self.config.k
+        scored = self._scored
+        models: dict[str, dict[str, float | None]] = {}
+        for model in MODELS:
+            means = _means(self._totals[model], self._evaluated, k)
+            scores = scored.scores[model]
+            auc = weighted_auc(scores, scored.labels, scored.weights) if scores else math.nan
+            logloss = (
+                weighted_log_loss(scores, scored.labels, scored.weights)
+                if model in PROBABILISTIC and scores
+                else None
+            )
+            models[model] = {
+                f"recall@{k}": _or_none(means.get(f"recall@{k}")),
+                f"ndcg@{k}": _or_none(means.get(f"ndcg@{k}")),
+                "apply_rate": _or_none(means.get("apply_rate")),
+                "auc": _or_none(auc),
+                "logloss": _or_none(logloss),
+            }
+        counts = dict(sorted(self._counts.items()))
+        counts["labelled"] = len(scored.labels)
+        counts["positives"] = sum(scored.labels)
+        counts["evaluated_lists"] = self._evaluated
+        return EvalResult(
+            config=self.config,
+            models=models,
+            checkpoints=list(self._checkpoints),
+            counts=counts,
+            trainer=self.trainer.metrics(),
+            seconds={k_: round(v, 3) for k_, v in sorted(self._seconds.items())},
+        )
+
+
+def _first(ranked: Sequence[str], k: int, *, skip: set[str]) -> list[str]:
+    out: list[str] = []
+    for p in ranked:
+        if p not in skip:
+            out.append(p)
+            if len(out) == k:
+                break
+    return out
+
+
+def _means(t: _ListTotals, n: int, k: int) -> dict[str, float]:
+    if n == 0:
+        return {}
+    return {
+        f"recall@{k}": t.recall / n,
+        f"ndcg@{k}": t.ndcg / n,
+        "apply_rate": t.apply_rate / n,
+        "list_length": t.length / n,
+    }
+
+
+def _or_none(value: float | None) -> float | None:
+    if value is None or math.isnan(value):
+        return None
+    return value

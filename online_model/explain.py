@@ -1,0 +1,93 @@
+"""Why a posting is on a seeker's list: the largest contributions as short Korean reasons.
+
+A feature's contribution is its weight times its value (its share of the logit). The two or
+three largest positive contributions above ``MIN_CONTRIBUTION`` become reasons, each
+reason said once (``region_sigungu`` and ``region_home`` may both say 거주지 인근).
+Features without a reason a seeker would understand (``wage_unknown``, ``edu_over``) are
+never shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import numpy.typing as npt
+
+from online_model.features import FEATURES
+
+# Feature -> the reason a seeker reads in the list ("why am I seeing this?").
+REASONS: Mapping[str, str] = {
+    "occ_middle": "희망 직종 일치",
+    "occ_group": "유사 직종",
+    "title_sim": "희망 직무 키워드 일치",
+    "skill_sim": "보유 기술 일치",
+    "cert_match": "보유 자격증 일치",
+    "region_sigungu": "희망 지역",
+    "region_sido": "희망 시도",
+    "region_adjacent": "인접 지역",
+    "region_home": "거주지 인근",
+    "wage_meets": "희망 임금 충족",
+    "wage_gap": "희망 임금 이상",
+    "edu_match": "학력 조건 충족",
+    "career_fit": "경력 조건 충족",
+    "emptype_match": "희망 고용형태",
+    "freshness": "최근 등록",
+    "deadline_days": "마감 여유",
+    "popularity": "지원자 관심 많음",
+    "hist_occupation": "지원 이력 직종",
+    "hist_employer": "지원 이력 기업",
+}
+MIN_CONTRIBUTION = 0.1
+MAX_REASONS = 3
+
+
+def reasons_from_contributions(
+    contributions: Mapping[str, float], *, max_reasons: int = MAX_REASONS
+) -> list[str]:
+    """The largest positive contributions as reasons, best first, each said once.
+
+    Parameters
+    ----------
+    contributions
+        Feature name to weight x value.
+    max_reasons
+        At most this many reasons.
+
+    Examples
+    --------
+    >>> reasons_from_contributions({"occ_middle": 2.0, "region_home": 0.4, "wage_gap": -0.3,
+    ...                             "freshness": 0.05})
+    ['희망 직종 일치', '거주지 인근']
+    """
+    ranked = sorted(
+        (c, name) for name, c in contributions.items() if c >= MIN_CONTRIBUTION and name in REASONS
+    )
+    out: list[str] = []
+    for _, name in reversed(ranked):
+        reason = REASONS[name]
+        if reason not in out:
+            out.append(reason)
+        if len(out) == max_reasons:
+            break
+    return out
+
+
+def explain_row(
+    row: npt.NDArray[np.float64],
+    weights: npt.NDArray[np.float64],
+    *,
+    max_reasons: int = MAX_REASONS,
+) -> list[str]:
+    """Reasons for one row of a feature matrix (columns in ``FEATURES`` order).
+
+    Examples
+    --------
+    >>> w = np.zeros(len(FEATURES)); w[FEATURES.index("cert_match")] = 0.8
+    >>> explain_row(np.ones(len(FEATURES)), w)
+    ['보유 자격증 일치']
+    """
+    contrib = row * weights
+    return reasons_from_contributions(
+        {name: float(contrib[i]) for i, name in enumerate(FEATURES)}, max_reasons=max_reasons
+    )

@@ -1,0 +1,560 @@
+"""Features of a (seeker, posting) pair, one family per function, and their vectorized form.
+
+Every feature is a float, most in [0, 1] (``wage_gap`` in [-1, 1]), so one learning rate
+suits all of them and the hand-set prior of :mod:`online_model.ranker` reads as "how many
+logits is this worth". :func:`pair_features` gives the dict of one pair (what River learns
+from and what training examples carry); :func:`feature_matrix` gives the same numbers for
+many postings of the catalog at once (tested equal to 1e-12).
+
+=================  ===================================================================
+feature            meaning
+=================  ===================================================================
+occ_middle         posting's occupation is one the seeker wants (same middle code)
+occ_group          same top-level group, not the same middle code
+title_sim          share of the seeker's desired-title tokens found in the posting's
+                   title, skills and certificates
+skill_sim          share of the seeker's skill tokens found there
+cert_match         the seeker holds one of the posting's certificates
+region_sigungu     posting in a desired 시군구 or the home 시군구 (구 match on their city)
+region_sido        posting in a desired 시도 (or the 시도 of a desired 시군구 or home)
+region_adjacent    posting in a neighbouring 시도 of those
+region_home        posting in the home 시군구
+wage_meets         best monthly wage offered >= the seeker's desired monthly minimum
+wage_gap           log(offered / desired), clipped to [-1, 1]
+wage_unknown       either side did not state a wage
+edu_match          the seeker meets the education requirement
+edu_over           the seeker is two or more levels above a stated requirement
+career_fit         career years inside the posting's range
+career_short       years missing to the posting's minimum, / 5, capped at 1
+emptype_match      employment types overlap (1), do not (0), unknown (0.5)
+freshness          exp(-days since posted / 7)
+deadline_days      days to the deadline / 30, in [0, 1]; 1 for 채용시까지
+popularity         smoothed decayed apply rate x 5, capped at 1 (0.25 with no data)
+hist_occupation    seeker's applies in this occupation / 3, capped at 1
+hist_employer      seeker's applies to this employer / 2, capped at 1
+=================  ===================================================================
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+
+from online_model.catalog import (
+    PostingCatalog,
+    best_monthly_wage,
+    employment_mask,
+    occupation_group,
+    posting_text_tokens,
+)
+from online_model.context import DAY_MS, PRIOR_APPLIES, PRIOR_IMPRESSIONS, RankContext
+from online_model.history import SeekerHistory
+from online_model.normalize import deadline_ms, education_rank, monthly_krw
+from online_model.regions import (
+    AcceptedRegions,
+    SeekerPlaces,
+    accepted_regions,
+    posting_region,
+    seeker_places,
+    sido_index,
+)
+from online_model.text import DEFAULT_TOKENIZER, Tokenizer, normalize_certificate, tokens_of_all
+from schemas.postings import Posting
+from schemas.profiles import Profile
+
+FEATURES: tuple[str, ...] = (
+    "occ_middle",
+    "occ_group",
+    "title_sim",
+    "skill_sim",
+    "cert_match",
+    "region_sigungu",
+    "region_sido",
+    "region_adjacent",
+    "region_home",
+    "wage_meets",
+    "wage_gap",
+    "wage_unknown",
+    "edu_match",
+    "edu_over",
+    "career_fit",
+    "career_short",
+    "emptype_match",
+    "freshness",
+    "deadline_days",
+    "popularity",
+    "hist_occupation",
+    "hist_employer",
+)
+FEATURE_INDEX: dict[str, int] = {name: i for i, name in enumerate(FEATURES)}
+
+FRESHNESS_DAYS = 7.0
+DEADLINE_HORIZON_DAYS = 30.0
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class SeekerQuery:
+    """What features and retrieval need from a profile, computed once per profile.
+
+    Examples
+    --------
+    >>> from schemas.profiles import Profile
+    >>> q = seeker_query(Profile("S1", desired_occupation_codes=("07C",), skills=("지게차",)))
+    >>> q.groups, sorted(q.skill_tokens)
+    (frozenset({'07'}), ['게차', '지게'])
+    """
+
+    occupations: frozenset[str]
+    groups: frozenset[str]
+    title_tokens: frozenset[str]
+    skill_tokens: frozenset[str]
+    certificates: frozenset[str]
+    places: SeekerPlaces
+    accepted: AcceptedRegions
+    desired_monthly: float | None
+    education: int | None
+    career_years: int
+    employment: int
+
+
+# Sized for the seekers of one worker: a miss re-tokenizes the profile (~20 us).
+@lru_cache(maxsize=65536)
+def _query(profile: Profile, tokenizer: Tokenizer) -> SeekerQuery:
+    occupations = frozenset(c for c in profile.desired_occupation_codes if c)
+    groups = frozenset(g for g in (occupation_group(c) for c in occupations) if g)
+    wage = profile.desired_wage
+    return SeekerQuery(
+        occupations=occupations,
+        groups=groups,
+        title_tokens=tokens_of_all(tokenizer, profile.desired_titles),
+        skill_tokens=tokens_of_all(tokenizer, profile.skills),
+        certificates=frozenset(normalize_certificate(c) for c in profile.certificates) - {""},
+        places=seeker_places(profile),
+        accepted=accepted_regions(profile),
+        desired_monthly=monthly_krw(wage.min, wage.type) if wage is not None else None,
+        education=education_rank(profile.education_level),
+        career_years=profile.career_years,
+        employment=employment_mask(profile.employment_types),
+    )
+
+
+def seeker_query(profile: Profile, tokenizer: Tokenizer = DEFAULT_TOKENIZER) -> SeekerQuery:
+    """The :class:`SeekerQuery` of a profile (cached on the profile's value)."""
+    return _query(profile, tokenizer)
+
+
+# -- one family per function (the reference form) ---------------------------------------
+
+
+def occupation_features(q: SeekerQuery, posting: Posting) -> dict[str, float]:
+    """``occ_middle``, ``occ_group``.
+
+    Examples
+    --------
+    >>> from schemas.postings import Posting
+    >>> from schemas.profiles import Profile
+    >>> q = seeker_query(Profile("S1", desired_occupation_codes=("07C",)))
+    >>> occupation_features(q, Posting("P1", "E1", "x", "x", 0, occupation_code="07A"))
+    {'occ_middle': 0.0, 'occ_group': 1.0}
+    """
+    code = posting.occupation_code
+    middle = code is not None and code in q.occupations
+    group = not middle and occupation_group(code) in q.groups
+    return {"occ_middle": float(middle), "occ_group": float(group)}
+
+
+def text_features(
+    q: SeekerQuery, posting: Posting, tokenizer: Tokenizer = DEFAULT_TOKENIZER
+) -> dict[str, float]:
+    """``title_sim``, ``skill_sim``, ``cert_match``.
+
+    Examples
+    --------
+    >>> from schemas.postings import Posting
+    >>> from schemas.profiles import Profile
+    >>> q = seeker_query(
+    ...     Profile("S1", desired_titles=("지게차",), certificates=("지게차운전기능사",)))
+    >>> p = Posting("P1", "E1", "x", "지게차 운전원", 0, certificates=("지게차 운전기능사",))
+    >>> text_features(q, p)
+    {'title_sim': 1.0, 'skill_sim': 0.0, 'cert_match': 1.0}
+    """
+    tokens = posting_text_tokens(posting, tokenizer)
+    title = len(q.title_tokens & tokens) / len(q.title_tokens) if q.title_tokens else 0.0
+    skill = len(q.skill_tokens & tokens) / len(q.skill_tokens) if q.skill_tokens else 0.0
+    certs = {normalize_certificate(c) for c in posting.certificates}
+    return {
+        "title_sim": title,
+        "skill_sim": skill,
+        "cert_match": float(bool(q.certificates & certs)),
+    }
+
+
+def region_features(q: SeekerQuery, posting: Posting) -> dict[str, float]:
+    """``region_sigungu``, ``region_sido``, ``region_adjacent``, ``region_home``.
+
+    Examples
+    --------
+    >>> from schemas.postings import Posting
+    >>> from schemas.profiles import Profile
+    >>> q = seeker_query(Profile("S1", home_region_code="11680"))
+    >>> region_features(q, Posting("P1", "E1", "x", "x", 0, region_code="41590"))
+    {'region_sigungu': 0.0, 'region_sido': 0.0, 'region_adjacent': 1.0, 'region_home': 0.0}
+    """
+    sigungu, sido = posting_region(posting)
+    pl = q.places
+    in_sigungu = sigungu is not None and sigungu in pl.sigungu
+    in_sido = not in_sigungu and sido is not None and sido in pl.sido
+    near = not in_sigungu and not in_sido and sido is not None and sido in pl.near
+    home = sigungu is not None and sigungu == pl.home
+    return {
+        "region_sigungu": float(in_sigungu),
+        "region_sido": float(in_sido),
+        "region_adjacent": float(near),
+        "region_home": float(home),
+    }
+
+
+def _wage_gap(offered: float, desired: float) -> float:
+    if offered <= 0.0 or desired <= 0.0:
+        return -1.0 if offered <= 0.0 else 1.0
+    return max(-1.0, min(1.0, math.log(offered / desired)))
+
+
+def wage_features(q: SeekerQuery, posting: Posting) -> dict[str, float]:
+    """``wage_meets``, ``wage_gap``, ``wage_unknown`` (wages compared per month).
+
+    Examples
+    --------
+    >>> from schemas.postings import Posting, Wage
+    >>> from schemas.profiles import DesiredWage, Profile
+    >>> q = seeker_query(Profile("S1", desired_wage=DesiredWage("monthly", 2_500_000)))
+    >>> p = Posting("P1", "E1", "x", "x", 0, wage=Wage("hourly", 12_000))
+    >>> {k: round(v, 3) for k, v in wage_features(q, p).items()}
+    {'wage_meets': 1.0, 'wage_gap': 0.003, 'wage_unknown': 0.0}
+    """
+    offered = best_monthly_wage(posting)
+    desired = q.desired_monthly
+    if offered is None or desired is None:
+        return {"wage_meets": 0.0, "wage_gap": 0.0, "wage_unknown": 1.0}
+    return {
+        "wage_meets": float(offered >= desired),
+        "wage_gap": _wage_gap(offered, desired),
+        "wage_unknown": 0.0,
+    }
+
+
+def education_features(q: SeekerQuery, posting: Posting) -> dict[str, float]:
+    """``edu_match``, ``edu_over``.
+
+    Examples
+    --------
+    >>> from schemas.postings import Posting
+    >>> from schemas.profiles import Profile
+    >>> q = seeker_query(Profile("S1", education_level="05"))
+    >>> education_features(q, Posting("P1", "E1", "x", "x", 0, education_min="03"))
+    {'edu_match': 1.0, 'edu_over': 1.0}
+    """
+    required = education_rank(posting.education_min) or 0
+    level = q.education
+    match = required == 0 or (level is not None and level >= required)
+    over = required > 0 and level is not None and level - required >= 2
+    return {"edu_match": float(match), "edu_over": float(over)}
+
+
+def career_features(q: SeekerQuery, posting: Posting) -> dict[str, float]:
+    """``career_fit``, ``career_short``.
+
+    Examples
+    --------
+    >>> from schemas.postings import Posting
+    >>> from schemas.profiles import Profile
+    >>> career_features(seeker_query(Profile("S1", career_years=1)),
+    ...                 Posting("P1", "E1", "x", "x", 0, career_min_years=3))
+    {'career_fit': 0.0, 'career_short': 0.4}
+    """
+    years = float(q.career_years)
+    low = float(posting.career_min_years)
+    cmax = posting.career_max_years
+    high = float(cmax) if cmax is not None else math.inf
+    return {
+        "career_fit": float(low <= years <= high),
+        "career_short": min(1.0, max(0.0, (low - years) / 5.0)),
+    }
+
+
+def employment_features(q: SeekerQuery, posting: Posting) -> dict[str, float]:
+    """``emptype_match``: 1 overlap, 0 none, 0.5 when either side is silent.
+
+    Examples
+    --------
+    >>> from schemas.postings import Posting
+    >>> from schemas.profiles import Profile
+    >>> q = seeker_query(Profile("S1", employment_types=("regular",)))
+    >>> employment_features(q, Posting("P1", "E1", "x", "x", 0, employment_types=("contract",)))
+    {'emptype_match': 0.0}
+    """
+    mask = employment_mask(posting.employment_types)
+    if q.employment == 0 or mask == 0:
+        return {"emptype_match": 0.5}
+    return {"emptype_match": float(bool(q.employment & mask))}
+
+
+def time_features(posting: Posting, ctx: RankContext) -> dict[str, float]:
+    """``freshness``, ``deadline_days`` at ``ctx.now_ms``.
+
+    Examples
+    --------
+    >>> from schemas.postings import Posting
+    >>> p = Posting("P1", "E1", "x", "x", posted_at=0, deadline=None)
+    >>> time_features(p, RankContext(now_ms=0))
+    {'freshness': 1.0, 'deadline_days': 1.0}
+    """
+    age = max(0.0, float(ctx.now_ms) - float(posting.posted_at))
+    end = deadline_ms(posting.deadline)
+    if math.isinf(end):
+        left = 1.0
+    else:
+        left = min(1.0, max(0.0, (end - float(ctx.now_ms)) / (DEADLINE_HORIZON_DAYS * DAY_MS)))
+    return {"freshness": math.exp(-age / (FRESHNESS_DAYS * DAY_MS)), "deadline_days": left}
+
+
+def popularity_features(posting: Posting, ctx: RankContext) -> dict[str, float]:
+    """``popularity`` from the context's per-posting statistics.
+
+    Examples
+    --------
+    >>> from schemas.postings import Posting
+    >>> popularity_features(Posting("P1", "E1", "x", "x", 0), RankContext(now_ms=0))
+    {'popularity': 0.25}
+    """
+    return {"popularity": ctx.stats.popularity(posting.posting_id, now_ms=ctx.now_ms)}
+
+
+def history_features(history: SeekerHistory, posting: Posting) -> dict[str, float]:
+    """``hist_occupation``, ``hist_employer`` from the seeker's own applies.
+
+    Examples
+    --------
+    >>> from schemas.postings import Posting
+    >>> history_features(SeekerHistory(employer_counts=(("E1", 1),)),
+    ...                  Posting("P1", "E1", "x", "x", 0))
+    {'hist_occupation': 0.0, 'hist_employer': 0.5}
+    """
+    return {
+        "hist_occupation": min(1.0, history.occupation_count(posting.occupation_code) / 3.0),
+        "hist_employer": min(1.0, history.employer_count(posting.employer_id) / 2.0),
+    }
+
+
+def pair_features(
+    profile: Profile,
+    history: SeekerHistory,
+    posting: Posting,
+    ctx: RankContext,
+    *,
+    tokenizer: Tokenizer = DEFAULT_TOKENIZER,
+) -> dict[str, float]:
+    """Every feature of a (seeker, posting) pair, keyed by the names in ``FEATURES``.
+
+    Parameters
+    ----------
+    profile, history
+        The seeker.
+    posting
+        The posting.
+    ctx
+        Time and per-posting statistics.
+    tokenizer
+        Must be the catalog's tokenizer for the vectorized form to agree.
+
+    Examples
+    --------
+    >>> from schemas.postings import Posting
+    >>> from schemas.profiles import Profile
+    >>> x = pair_features(Profile("S1"), SeekerHistory(), Posting("P1", "E1", "x", "x", 0),
+    ...                   RankContext(now_ms=0))
+    >>> tuple(x) == FEATURES
+    True
+    """
+    q = seeker_query(profile, tokenizer)
+    out: dict[str, float] = {}
+    out.update(occupation_features(q, posting))
+    out.update(text_features(q, posting, tokenizer))
+    out.update(region_features(q, posting))
+    out.update(wage_features(q, posting))
+    out.update(education_features(q, posting))
+    out.update(career_features(q, posting))
+    out.update(employment_features(q, posting))
+    out.update(time_features(posting, ctx))
+    out.update(popularity_features(posting, ctx))
+    out.update(history_features(history, posting))
+    return {name: out[name] for name in FEATURES}
+
+
+# -- the vectorized form ---------------------------------------------------------------
+
+
+def _token_hits(catalog: PostingCatalog, tokens: frozenset[str]) -> npt.NDArray[np.int32]:
+    # Each posting list holds a slot at most once, so fancy-index += counts correctly.
+    counts = np.zeros(catalog.size, dtype=np.int32)
+    for token in tokens:
+        code = catalog.tokens.get(token)
+        if code >= 0:
+            counts[catalog.by_token[code].view()] += 1
+    return counts
+
+
+def certificate_hits(catalog: PostingCatalog, q: SeekerQuery) -> npt.NDArray[np.bool_]:
+    """Per slot: the seeker holds one of the posting's certificates."""
+    hits = np.zeros(catalog.size, dtype=np.bool_)
+    for cert in q.certificates:
+        code = catalog.certificates.get(cert)
+        if code >= 0:
+            hits[catalog.by_certificate[code].view()] = True
+    return hits
+
+
+def _codes_in(column: npt.NDArray[np.int32], vocab_codes: list[int]) -> npt.NDArray[np.bool_]:
+    out = np.zeros(len(column), dtype=np.bool_)
+    for code in vocab_codes:
+        if code >= 0:
+            out |= column == code
+    return out
+
+
+def _sido_table(codes: frozenset[str]) -> npt.NDArray[np.bool_]:
+    # One extra False entry so that index -1 (unknown 시도) looks up False.
+    table = np.zeros(len(sido_index()) + 1, dtype=np.bool_)
+    for code in codes:
+        table[sido_index()[code]] = True
+    return table
+
+
+def feature_matrix(
+    profile: Profile,
+    history: SeekerHistory,
+    catalog: PostingCatalog,
+    slots: npt.NDArray[np.int32],
+    ctx: RankContext,
+) -> FloatArray:
+    """The features of ``profile`` against many catalog slots, one row per slot.
+
+    Column ``j`` is ``FEATURES[j]``; row ``i`` equals ``pair_features`` of the posting in
+    ``slots[i]`` (to rounding). The catalog's statistics must be synced to ``ctx.stats``
+    (:meth:`PostingCatalog.sync_stats`).
+
+    Examples
+    --------
+    >>> from schemas.postings import Posting
+    >>> from schemas.profiles import Profile
+    >>> cat = PostingCatalog()
+    >>> cat.upsert(Posting("P1", "E1", "x", "지게차", 0, occupation_code="07C"))
+    >>> m = feature_matrix(Profile("S1", desired_occupation_codes=("07C",)), SeekerHistory(),
+    ...                    cat, cat.alive_slots(), RankContext(now_ms=0))
+    >>> m.shape, float(m[0, FEATURE_INDEX["occ_middle"]])
+    ((1, 22), 1.0)
+    """
+    q = seeker_query(profile, catalog.tokenizer)
+    n = len(slots)
+    x = np.zeros((n, len(FEATURES)), dtype=np.float64)
+    col = FEATURE_INDEX
+    now = float(ctx.now_ms)
+
+    occ = catalog.occupation[slots]
+    middle = _codes_in(occ, [catalog.occupations.get(c) for c in q.occupations])
+    group = _codes_in(catalog.group[slots], [catalog.groups.get(g) for g in q.groups]) & ~middle
+    x[:, col["occ_middle"]] = middle
+    x[:, col["occ_group"]] = group
+
+    if q.title_tokens:
+        x[:, col["title_sim"]] = _token_hits(catalog, q.title_tokens)[slots] / len(q.title_tokens)
+    if q.skill_tokens:
+        x[:, col["skill_sim"]] = _token_hits(catalog, q.skill_tokens)[slots] / len(q.skill_tokens)
+    if q.certificates:
+        x[:, col["cert_match"]] = certificate_hits(catalog, q)[slots]
+
+    sigungu = catalog.sigungu[slots]
+    sido = catalog.sido[slots]
+    pl = q.places
+    in_sigungu = _codes_in(sigungu, [int(c) for c in pl.sigungu])
+    in_sido = _sido_table(pl.sido)[sido] & ~in_sigungu
+    near = _sido_table(pl.near)[sido] & ~in_sigungu & ~in_sido
+    x[:, col["region_sigungu"]] = in_sigungu
+    x[:, col["region_sido"]] = in_sido
+    x[:, col["region_adjacent"]] = near
+    if pl.home is not None:
+        x[:, col["region_home"]] = sigungu == int(pl.home)
+
+    offered = catalog.wage[slots]
+    desired = q.desired_monthly
+    if desired is None:
+        x[:, col["wage_unknown"]] = 1.0
+    else:
+        known = ~np.isnan(offered)
+        x[:, col["wage_unknown"]] = ~known
+        x[:, col["wage_meets"]] = known & (offered >= desired)
+        safe = np.where(known & (offered > 0), offered, 1.0)
+        gap = np.clip(np.log(safe / desired), -1.0, 1.0) if desired > 0 else np.ones(n)
+        gap = np.where(known & (offered <= 0), -1.0, gap)
+        x[:, col["wage_gap"]] = np.where(known, gap, 0.0)
+
+    required = catalog.education[slots]
+    level = q.education
+    if level is None:
+        x[:, col["edu_match"]] = required == 0
+    else:
+        x[:, col["edu_match"]] = (required == 0) | (level >= required)
+        x[:, col["edu_over"]] = (required > 0) & (level - required.astype(np.int16) >= 2)
+
+    years = float(q.career_years)
+    low = catalog.career_min[slots]
+    x[:, col["career_fit"]] = (low <= years) & (years <= catalog.career_max[slots])
+    x[:, col["career_short"]] = np.clip((low - years) / 5.0, 0.0, 1.0)
+
+    mask = catalog.employment[slots]
+    if q.employment == 0:
+        x[:, col["emptype_match"]] = 0.5
+    else:
+        overlap = (mask & q.employment) != 0
+        x[:, col["emptype_match"]] = np.where(mask == 0, 0.5, overlap.astype(np.float64))
+
+    age = np.maximum(0.0, now - catalog.posted_at[slots])
+    x[:, col["freshness"]] = np.exp(-age / (FRESHNESS_DAYS * DAY_MS))
+    end = catalog.deadline[slots]
+    left = np.clip((end - now) / (DEADLINE_HORIZON_DAYS * DAY_MS), 0.0, 1.0)
+    x[:, col["deadline_days"]] = np.where(np.isinf(end), 1.0, left)
+
+    stats_age = np.maximum(now - catalog.stats_updated[slots], 0.0)
+    factor = np.exp2(-stats_age / ctx.stats.half_life_ms)
+    x[:, col["popularity"]] = _popularity(
+        catalog.impressions[slots] * factor, catalog.applies[slots] * factor
+    )
+
+    if history.occupations:
+        table = np.zeros(len(catalog.occupations.codes) + 1)
+        for code, count in history.occupations.items():
+            c = catalog.occupations.get(code)
+            if c >= 0:
+                table[c] = count
+        x[:, col["hist_occupation"]] = np.minimum(1.0, table[occ] / 3.0)
+    if history.employers:
+        table = np.zeros(len(catalog.employers.codes) + 1)
+        for employer, count in history.employers.items():
+            c = catalog.employers.get(employer)
+            if c >= 0:
+                table[c] = count
+        x[:, col["hist_employer"]] = np.minimum(1.0, table[catalog.employer[slots]] / 2.0)
+    return x
+
+
+def _popularity(impressions: FloatArray, applies: FloatArray) -> FloatArray:
+    # The vectorized twin of context.popularity_from.
+    rate = (applies + PRIOR_APPLIES) / (impressions + PRIOR_IMPRESSIONS)
+    out: FloatArray = np.minimum(1.0, 5.0 * rate)
+    return out

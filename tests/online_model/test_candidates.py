@@ -1,0 +1,130 @@
+"""Retrieval and hard filters; the reverse index agrees with retrieval."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from online_model.candidates import FilterStats, SeekerIndex, filter_reason, retrieve
+from online_model.catalog import PostingCatalog
+from online_model.context import DAY_MS, RankContext
+from online_model.history import SeekerHistory
+from online_model.normalize import deadline_ms
+from online_model.ranker import Ranker
+from online_model.recommend import rank_seeker
+from schemas.postings import Wage
+from tests.online_model.factories import NOW_MS, make_posting, make_profile, synthetic_market
+
+MARKET = synthetic_market(250, 60, seed=11)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seeker=st.integers(0, len(MARKET.profiles) - 1),
+    closed=st.sets(st.integers(0, len(MARKET.postings) - 1), max_size=80),
+    applied=st.sets(st.integers(0, len(MARKET.postings) - 1), max_size=40),
+    dismissed=st.sets(st.integers(0, len(MARKET.postings) - 1), max_size=40),
+    days_later=st.integers(0, 40),
+)
+def test_filters_never_let_closed_expired_applied_or_dismissed_through(
+    seeker: int, closed: set[int], applied: set[int], dismissed: set[int], days_later: int
+) -> None:
+    catalog = PostingCatalog()
+    for posting in MARKET.postings:
+        catalog.upsert(posting)
+    for i in closed:
+        catalog.remove(MARKET.postings[i].posting_id)
+    history = SeekerHistory(
+        applied=tuple(MARKET.postings[i].posting_id for i in sorted(applied)),
+        dismissed=tuple(MARKET.postings[i].posting_id for i in sorted(dismissed)),
+    )
+    now = NOW_MS + days_later * DAY_MS
+    stats = FilterStats()
+    ranked = rank_seeker(
+        MARKET.profiles[seeker], history, catalog, Ranker(), RankContext(now), filter_stats=stats
+    )
+    by_id = {p.posting_id: p for p in MARKET.postings}
+    for pid in ranked.ids():
+        posting = by_id[pid]
+        assert pid in catalog, "closed posting listed"
+        assert deadline_ms(posting.deadline) > now, "expired posting listed"
+        assert not history.has_applied(pid) and not history.has_dismissed(pid)
+    # And the per-pair reference agrees that every listed posting passes.
+    for pid in ranked.ids():
+        assert filter_reason(MARKET.profiles[seeker], history, by_id[pid], RankContext(now)) is None
+
+
+def test_each_veto_is_counted_under_its_reason() -> None:
+    catalog = PostingCatalog()
+    now = NOW_MS
+    profile = make_profile(education_level="03", certificates=())
+    postings = {
+        "ok": make_posting("ok"),
+        "expired": make_posting("expired", deadline="2020-01-01"),
+        "applied": make_posting("applied"),
+        "dismissed": make_posting("dismissed"),
+        "region": make_posting("region", region_code="26350", region_name=None),
+        "education": make_posting("education", education_min="05"),
+        "certificate": make_posting("certificate", certificates=("지게차운전기능사",)),
+        "wage": make_posting("wage", wage=Wage("monthly", 2_000_000)),  # 20 % below 2.5M
+    }
+    for p in postings.values():
+        catalog.upsert(p)
+    history = SeekerHistory(applied=("applied",), dismissed=("dismissed",))
+    stats = FilterStats()
+    slots = retrieve(profile, history, catalog, RankContext(now), filter_stats=stats)
+    assert [catalog.posting_ids[s] for s in slots] == ["ok"]
+    for reason in ("expired", "applied", "dismissed", "region", "education", "certificate", "wage"):
+        assert stats.counts[reason] == 1, reason
+        assert filter_reason(profile, history, postings[reason], RankContext(now)) == reason
+    assert (
+        filter_reason(profile, history, postings["ok"], RankContext(now), is_open=False) == "closed"
+    )
+
+
+def test_reverse_index_finds_every_seeker_whose_retrieval_finds_the_posting() -> None:
+    # Consistency: if retrieval for seeker S returns posting P, then S is among
+    # SeekerIndex.candidates_for(P). Checked over a whole market, without the cap.
+    market = synthetic_market(400, 120, seed=3)
+    catalog = PostingCatalog()
+    for p in market.postings:
+        catalog.upsert(p)
+    index = SeekerIndex()
+    for profile in market.profiles:
+        index.upsert(profile)
+    ctx = RankContext(NOW_MS)
+    found: dict[str, set[str]] = {}
+    for profile in market.profiles:
+        for slot in retrieve(profile, SeekerHistory(), catalog, ctx, max_candidates=10**9):
+            found.setdefault(str(catalog.posting_ids[slot]), set()).add(profile.seeker_id)
+    assert sum(map(len, found.values())) > 1000  # the check is not vacuous
+    for posting in market.postings:
+        wanted = found.get(posting.posting_id, set())
+        assert wanted <= index.candidates_for(posting), posting.posting_id
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    profile_i=st.integers(0, 59),
+    posting_i=st.integers(0, 249),
+)
+def test_reverse_index_property(profile_i: int, posting_i: int) -> None:
+    profile = MARKET.profiles[profile_i]
+    posting = MARKET.postings[posting_i]
+    catalog = PostingCatalog()
+    catalog.upsert(posting)
+    index = SeekerIndex()
+    index.upsert(profile)
+    retrieved = len(retrieve(profile, SeekerHistory(), catalog, RankContext(0))) > 0
+    if retrieved:
+        assert profile.seeker_id in index.candidates_for(posting)
+
+
+def test_reverse_index_forgets_and_updates() -> None:
+    index = SeekerIndex()
+    index.upsert(make_profile("S1", desired_region_codes=("41590",)))
+    posting = make_posting(region_code="41590")
+    assert index.candidates_for(posting) == {"S1"}
+    index.upsert(make_profile("S1", desired_region_codes=("26",), home_region_code="26350"))
+    assert index.candidates_for(posting) == set()
+    assert index.remove("S1") and not index.remove("S1") and len(index) == 0
