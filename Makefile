@@ -10,7 +10,7 @@ KAFKA_JARS := deploy/kafka/libs/.fetched
 # chromium + fonts-nanum: the portal's browser test with Korean glyphs).
 APT_PACKAGES := redis-server redis-tools kcat prometheus chromium fonts-nanum
 
-.PHONY: help setup up down status test test-unit lint format demo clean
+.PHONY: help setup up down status test test-unit lint format demo bench eval clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -41,7 +41,8 @@ up: setup ## start Kafka, Redis and create the topics (running services are reus
 	@deploy/redis/start.sh
 	@$(BIN)/jobmatch topics
 
-down: ## stop the Kafka and Redis that `make up` started
+down: ## stop the Kafka, Redis (and Prometheus) that jobmatch started
+	@deploy/prometheus/stop.sh
 	@deploy/kafka/stop.sh
 	@deploy/redis/stop.sh
 
@@ -63,8 +64,15 @@ format: setup ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-demo: up ## start everything and show what is running
+demo: up ## the whole system: worker, simulator, portal, Prometheus, live summary (Ctrl-C)
 	@deploy/status.sh
+	$(BIN)/jobmatch demo $(DEMO_ARGS)
+
+bench: setup ## benchmarks against real Kafka/Redis -> docs/benchmarks.md (QUICK=1: < 5 min)
+	deploy/with-services.sh $(BIN)/python -m bench.run $(if $(QUICK),--quick)
+
+eval: setup ## offline evaluation on the simulated market -> docs/evaluation.md
+	$(BIN)/python -m bench.eval_report
 
 clean: down ## stop services and delete their data (.run) and the virtualenv
 	rm -rf .run $(VENV)

@@ -206,20 +206,29 @@ class ListKeeper:
         list where they now rank among our best ``posting_list_size`` (same pair score)."""
         size = self.settings.posting_list_size
         for item in ranked.items():
-            members = self._employer.get(item.posting_id, {})
-            if members.get(seeker_id) == item.score:
+            posting_id, score = item.posting_id, item.score
+            members = self._employer.setdefault(posting_id, {})
+            if members.get(seeker_id) == score:
                 continue
+            evicted: list[str] = []
             if seeker_id not in members and len(members) >= size:
                 # Same order as _fan_out: score descending, then seeker id.
                 weakest = max(members, key=lambda sid: (-members[sid], sid))
-                if (-item.score, seeker_id) >= (-members[weakest], weakest):
+                if (-score, seeker_id) >= (-members[weakest], weakest):
                     continue
-                members = {sid: sc for sid, sc in members.items() if sid != weakest}
-            posting = self.catalog.get(item.posting_id)
-            expire_at = deadline_expire_at(posting) if posting is not None else 0
-            self._set_employer(
-                item.posting_id, {**members, seeker_id: item.score}, expire_at=expire_at
-            )
+                del members[weakest]
+                self._member_of.get(weakest, set()).discard(posting_id)
+                evicted.append(weakest)
+            members[seeker_id] = score
+            self._member_of.setdefault(seeker_id, set()).add(posting_id)
+            if self.writer is not None:
+                posting = self.catalog.get(posting_id)
+                self.writer.update_employer_list(
+                    posting_id,
+                    add={seeker_id: score},
+                    remove=evicted,
+                    expire_at=deadline_expire_at(posting) if posting is not None else 0,
+                )
 
     def _apply(self, seeker_id: str, new: topk.TopKList | None, reason: str) -> None:
         """Take an incremental result: the new list, or a full re-rank when undecided."""

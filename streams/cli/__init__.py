@@ -22,6 +22,8 @@ COMMANDS: list[str] = [
     "simulate",
     "portal",
     "recs",
+    "demo",
+    "eval",
 ]
 
 
