@@ -22,9 +22,23 @@ OUT = ROOT / "schemas" / "data"
 # The short forms that job sites print ("서울 강남구", "경기 성남시"): the usual
 # two-syllable abbreviations of the 17 시도.
 SIDO_SHORT = {
-    "11": "서울", "26": "부산", "27": "대구", "28": "인천", "29": "광주", "30": "대전",
-    "31": "울산", "36": "세종", "41": "경기", "43": "충북", "44": "충남", "46": "전남",
-    "47": "경북", "48": "경남", "50": "제주", "51": "강원", "52": "전북",
+    "11": "서울",
+    "26": "부산",
+    "27": "대구",
+    "28": "인천",
+    "29": "광주",
+    "30": "대전",
+    "31": "울산",
+    "36": "세종",
+    "41": "경기",
+    "43": "충북",
+    "44": "충남",
+    "46": "전남",
+    "47": "경북",
+    "48": "경남",
+    "50": "제주",
+    "51": "강원",
+    "52": "전북",
 }
 
 
@@ -39,7 +53,13 @@ def build_regions(source: Path) -> list[dict[str, str]]:
         rows = [r for r in csv.DictReader(f) if not r["삭제일자"]]  # in force only
     sido_names = {r["법정동코드"][:2]: r["시도명"] for r in rows if r["법정동코드"][2:] == "0" * 8}
     regions = [
-        {"code": code, "level": "sido", "name": name, "sido_code": code, "sido_short": SIDO_SHORT[code]}
+        {
+            "code": code,
+            "level": "sido",
+            "name": name,
+            "sido_code": code,
+            "sido_short": SIDO_SHORT[code],
+        }
         for code, name in sorted(sido_names.items())
     ]
     for r in rows:
@@ -50,8 +70,13 @@ def build_regions(source: Path) -> list[dict[str, str]]:
         # 세종특별자치시 has no 시군구 below it: its single 시군구 row carries no name.
         name = _spaced(r["시군구명"]) if r["시군구명"] else r["시도명"]
         regions.append(
-            {"code": sgg, "level": "sigungu", "name": name, "sido_code": sgg[:2],
-             "sido_short": SIDO_SHORT[sgg[:2]]}
+            {
+                "code": sgg,
+                "level": "sigungu",
+                "name": name,
+                "sido_code": sgg[:2],
+                "sido_short": SIDO_SHORT[sgg[:2]],
+            }
         )
     return regions
 
@@ -59,7 +84,10 @@ def build_regions(source: Path) -> list[dict[str, str]]:
 def build_occupations(source: Path) -> list[dict[str, str]]:
     out: list[dict[str, str]] = []
     with (source / "work24_occupation_level_top.csv").open(encoding="utf-8-sig") as f:
-        out += [{"code": r["code"], "level": "top", "name": r["name"], "parent": ""} for r in csv.DictReader(f)]
+        out += [
+            {"code": r["code"], "level": "top", "name": r["name"], "parent": ""}
+            for r in csv.DictReader(f)
+        ]
     with (source / "work24_occupation_level_middle.csv").open(encoding="utf-8-sig") as f:
         out += [
             {"code": r["code"], "level": "middle", "name": r["name"], "parent": r["upstream_code"]}
@@ -78,10 +106,15 @@ def write(path: Path, rows: list[dict[str, str]]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="folder of the raw code lists")
+    parser.add_argument(
+        "--source", type=Path, default=DEFAULT_SOURCE, help="folder of the raw code lists"
+    )
     args = parser.parse_args(argv)
     if not args.source.is_dir():
-        print(f"error: {args.source} not found; pass --source with the raw reference folder", file=sys.stderr)
+        print(
+            f"error: {args.source} not found; pass --source with the raw reference folder",
+            file=sys.stderr,
+        )
         return 1
     OUT.mkdir(parents=True, exist_ok=True)
     write(OUT / "regions.csv", build_regions(args.source))

@@ -184,7 +184,8 @@ def summary_lines(previous: Scrape, current: Scrape, seconds: float) -> list[str
         f"dlq {int(current.total('jobmatch_dlq_writes_total'))}",
         f"model v{int(current.total('jobmatch_model_version'))}  "
         f"auc {current.total('jobmatch_model_auc'):.3f}   "
-        f"reco funnel impressions {funnel[0]} → clicks {funnel[1]} → applies {funnel[2]} → hires {funnel[3]}   "
+        f"reco funnel impressions {funnel[0]} → clicks {funnel[1]} → applies {funnel[2]} "
+        f"→ hires {funnel[3]}   "
         f"coverage {current.total('jobmatch_coverage_ratio'):.0%}  "
         f"exposure {current.total('jobmatch_exposure_ratio'):.0%}",
     ]

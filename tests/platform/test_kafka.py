@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from pathlib import Path
 
 import faust
 import orjson
@@ -92,7 +93,9 @@ async def test_kafka_python_produces_and_aiokafka_consumes_the_same_records(
     assert sorted(received) == sorted(sent)
 
 
-async def test_a_faust_agent_consumes_from_the_real_broker(kafka_topics: Settings, tmp_path) -> None:
+async def test_a_faust_agent_consumes_from_the_real_broker(
+    kafka_topics: Settings, tmp_path: Path
+) -> None:
     topic_name = kafka_topics.topic("interactions")
     producer = KafkaProducer(bootstrap_servers=kafka_topics.kafka_bootstrap)
     for i in range(5):

@@ -15,7 +15,9 @@ from tests.conftest import redis_client
 pytestmark = pytest.mark.integration
 
 
-def test_worker_can_write_under_the_prefix(redis_worker: redis.Redis, test_settings: Settings) -> None:
+def test_worker_can_write_under_the_prefix(
+    redis_worker: redis.Redis, test_settings: Settings
+) -> None:
     key = f"{test_settings.key_prefix}:reco:seeker:{{S1}}"
     redis_worker.zadd(key, {"P1": 2.0, "P2": 1.0})
     redis_worker.hset(f"{key}:meta", mapping={"model_version": 1})

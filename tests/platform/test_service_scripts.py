@@ -35,7 +35,9 @@ def test_start_reuses_the_running_service(service: str) -> None:
 
 
 @pytest.mark.parametrize(("service", "port"), [("kafka", "9092"), ("redis", "6379")])
-def test_start_fails_clearly_when_the_port_is_taken(service: str, port: str, tmp_path: Path) -> None:
+def test_start_fails_clearly_when_the_port_is_taken(
+    service: str, port: str, tmp_path: Path
+) -> None:
     # A second copy with its own run dir finds the port held by the running service.
     started = time.monotonic()
     result = run(f"deploy/{service}/start.sh", JOBMATCH_RUN_DIR=str(tmp_path))

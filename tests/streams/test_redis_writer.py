@@ -67,7 +67,8 @@ async def test_none_from_the_renderer_deletes_the_seeker_keys(
     del lists["S1"]
     writer.mark_seeker("S1", "deactivate")
     await writer.flush()
-    assert redis_worker.exists(keys.seeker_list("S1"), keys.seeker_meta("S1"), keys.seeker_why("S1")) == 0
+    all_keys = (keys.seeker_list("S1"), keys.seeker_meta("S1"), keys.seeker_why("S1"))
+    assert redis_worker.exists(*all_keys) == 0
 
 
 async def test_readers_never_see_a_half_written_list(
@@ -124,7 +125,8 @@ async def test_employer_list_updates_and_display_fields(
     test_settings: Settings, redis_worker: redis.Redis
 ) -> None:
     keys = RedisKeys(test_settings.key_prefix)
-    postings = {"P1": PostingView({"title": "지게차 운전원", "wage_min": "2800000"}, expire_at=4102444800)}
+    display = {"title": "지게차 운전원", "wage_min": "2800000"}
+    postings = {"P1": PostingView(display, expire_at=4102444800)}
     writer = make_writer(test_settings, {}, postings)
     writer.mark_posting("P1")
     writer.update_employer_list("P1", add={"S1": 0.9, "S2": 0.5, "S3": 0.1}, expire_at=4102444800)

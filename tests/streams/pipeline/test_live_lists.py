@@ -98,14 +98,15 @@ def test_a_non_python_client_writing_raw_json_gets_the_same_result(
     start_worker()
     keys = RedisKeys(kafka_topics.key_prefix)
     now = int(time.time() * 1000)
+    # Written by hand, as another language's client would: no schemas code involved.
     posting = (
-        '{"v":1,"event_id":"kcat-p1","ts":%d,"op":"upsert","posting":{"posting_id":"P200",'
+        f'{{"v":1,"event_id":"kcat-p1","ts":{now},"op":"upsert","posting":{{"posting_id":"P200",'
         '"employer_id":"E9","employer_name":"(주)한빛물류","title":"지게차 운전원",'
-        '"occupation_code":"07C","region_code":"41590","posted_at":%d}}' % (now, now)
+        f'"occupation_code":"07C","region_code":"41590","posted_at":{now}}}}}'
     )
     profile = (
-        '{"v":1,"event_id":"kcat-s1","ts":%d,"op":"upsert","profile":{"seeker_id":"S77",'
-        '"desired_occupation_codes":["07C"],"desired_region_codes":["41"]}}' % now
+        f'{{"v":1,"event_id":"kcat-s1","ts":{now},"op":"upsert","profile":{{"seeker_id":"S77",'
+        '"desired_occupation_codes":["07C"],"desired_region_codes":["41"]}}'
     )
     for topic, key, value in [("postings", "P200", posting), ("profiles", "S77", profile)]:
         subprocess.run(
@@ -155,7 +156,10 @@ def test_a_malformed_message_is_dead_lettered_and_the_next_one_is_processed(
     worker = start_worker()
     keys = RedisKeys(kafka_topics.key_prefix)
     raw = KafkaProducer(bootstrap_servers=kafka_topics.kafka_bootstrap)
-    bad = b'{"v":1,"event_id":"bad-1","ts":1764230400000,"op":"upsert","profile":{"seeker_id":"S9","career_years":"many"}}'
+    bad = (
+        b'{"v":1,"event_id":"bad-1","ts":1764230400000,"op":"upsert",'
+        b'"profile":{"seeker_id":"S9","career_years":"many"}}'
+    )
     raw.send(kafka_topics.topic("profiles"), key=b"S9", value=bad).get(timeout=30)
     raw.send(kafka_topics.topic("profiles"), key=b"S9", value=b"\xff not json").get(timeout=30)
     raw.close()

@@ -17,7 +17,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def test_prometheus_sees_events_freshness_and_the_funnel(
-    start_worker: StartWorker, kafka_topics: Settings, prometheus_server  # noqa: F811
+    start_worker: StartWorker,
+    kafka_topics: Settings,
+    prometheus_server,  # noqa: F811
 ) -> None:
     worker = start_worker()
     prometheus: PrometheusServer = prometheus_server([f"127.0.0.1:{worker.web_port}"])
@@ -34,12 +36,15 @@ def test_prometheus_sees_events_freshness_and_the_funnel(
 
     prometheus.wait_for("rate(jobmatch_events_total[1m]) > 0", timeout=30)
     p99 = prometheus.wait_for(
-        'histogram_quantile(0.99, sum by (le) (rate(jobmatch_freshness_seconds_bucket{kind="profile"}[1m])))',
+        "histogram_quantile(0.99, sum by (le) "
+        '(rate(jobmatch_freshness_seconds_bucket{kind="profile"}[1m])))',
         timeout=30,
     )
     assert 0 < float(p99[0]["value"][1]) < 60
     applied = prometheus.values('sum(jobmatch_events_total{outcome="applied"})')
     assert applied and applied[0] > 1000
-    funnel = prometheus.wait_for('jobmatch_interactions_total{source="reco",action="impression"} > 0', timeout=30)
+    funnel = prometheus.wait_for(
+        'jobmatch_interactions_total{source="reco",action="impression"} > 0', timeout=30
+    )
     assert funnel
     assert prometheus.values('up{job="jobmatch"}') == [1.0]
