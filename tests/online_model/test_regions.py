@@ -15,8 +15,7 @@ from online_model.regions import (
 )
 from schemas import reference
 from tests.online_model.factories import make_posting, make_profile
-
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "postings"
+from tests.shared_data import POSTINGS_DIR as SHARED
 
 
 def test_adjacency_covers_the_17_sido_and_is_symmetric() -> None:

@@ -24,11 +24,10 @@ from portal.listing import monthly_wage
 from portal.redis_reader import posting_candidates_key, posting_display_key, seeker_list_key
 from portal.server import RunningPortal, start
 from streams.config import Settings
+from tests.shared_data import POSTINGS_DIR
 
 REPO = Path(__file__).resolve().parents[2]
-GANGNAM_POSTINGS = (
-    REPO.parent / "shared" / "data" / "postings" / "work24_gangnam_job_information.csv"
-)
+GANGNAM_POSTINGS = POSTINGS_DIR / "work24_gangnam_job_information.csv"
 SCREENSHOTS = REPO / "test-output" / "portal"
 KST = dt.timezone(dt.timedelta(hours=9))
 _SALARY_RANGE = re.compile(r"연봉 ([\d,]+) 만원 ~ ([\d,]+) 만원")

@@ -16,8 +16,9 @@ from typing import Any
 
 import orjson
 
+from tests.shared_data import SHARED_DIR as SHARED
+
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = ROOT.parent / "shared"
 DESIGN_MD = SHARED / "DESIGN.md"
 
 # Known, documented differences between the Python validator and JSON Schema.

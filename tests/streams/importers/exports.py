@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.shared_data import POSTINGS_DIR
+
 ROOT = Path(__file__).resolve().parents[3]
-POSTINGS_DIR = ROOT.parent / "shared" / "data" / "postings"
 EXPORTS = {
     "work24": POSTINGS_DIR / "work24_gangnam_job_information.csv",
     "saramin": POSTINGS_DIR / "saramin_it_postings_2024.csv",
