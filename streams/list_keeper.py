@@ -474,10 +474,14 @@ class ListKeeper:
 
     # -- gauges ----------------------------------------------------------------------------
 
-    def update_gauges(self) -> None:
-        """Coverage by education and age band, exposure, catalog and sweep sizes."""
+    def update_gauges(self, *, by_group_exposure: bool = False) -> None:
+        """Coverage, list length (and, when asked, exposure) by education level and age
+        band, so a skew against 고졸 or older seekers shows; overall exposure, catalog and
+        sweep sizes. Exposure by group walks every list: ask for it rarely."""
         active: dict[tuple[str, str], int] = {}
         with_list: dict[tuple[str, str], int] = {}
+        items: dict[tuple[str, str], int] = {}
+        exposed_by: dict[tuple[str, str], set[str]] = {}
         for seeker_id, state in self.seekers.items():
             if state.profile is None:
                 continue
@@ -486,13 +490,26 @@ class ListKeeper:
                 state.profile.age_band or "unknown",
             )
             active[group] = active.get(group, 0) + 1
-            if len(self.lists.get(seeker_id, ())) > 0:
+            current = self.lists.get(seeker_id)
+            size = len(current) if current is not None else 0
+            items[group] = items.get(group, 0) + size
+            if size:
                 with_list[group] = with_list.get(group, 0) + 1
+                if by_group_exposure:
+                    exposed_by.setdefault(group, set()).update(current.ids())  # type: ignore[union-attr]
         metrics.ACTIVE_SEEKERS.clear()
         metrics.SEEKERS_WITH_LIST.clear()
+        metrics.LIST_ITEMS.clear()
         for group, count in active.items():
             metrics.ACTIVE_SEEKERS.labels(*group).set(count)
             metrics.SEEKERS_WITH_LIST.labels(*group).set(with_list.get(group, 0))
+            metrics.LIST_ITEMS.labels(*group).set(items.get(group, 0))
+        if by_group_exposure:
+            metrics.EXPOSURE_BY_GROUP.clear()
+            n_open = len(self.catalog) or 1
+            for group in active:
+                shown = sum(1 for pid in exposed_by.get(group, ()) if pid in self.catalog)
+                metrics.EXPOSURE_BY_GROUP.labels(*group).set(shown / n_open)
         n_active = sum(active.values())
         metrics.COVERAGE.set(sum(with_list.values()) / n_active if n_active else 0.0)
         n_open = len(self.catalog)

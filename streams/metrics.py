@@ -87,6 +87,17 @@ SEEKERS_WITH_LIST = Gauge(
     "Active seekers owned by this worker whose list is not empty, by education level and age band.",
     ["education_level", "age_band"],
 )
+LIST_ITEMS = Gauge(
+    "jobmatch_list_items",
+    "Postings in the lists of this worker's active seekers, by education level and age band "
+    "(divide by jobmatch_active_seekers for the mean list length).",
+    ["education_level", "age_band"],
+)
+EXPOSURE_BY_GROUP = Gauge(
+    "jobmatch_exposure_by_group_ratio",
+    "Share of open postings in at least one list of this worker's seekers of the group.",
+    ["education_level", "age_band"],
+)
 COVERAGE = Gauge(
     "jobmatch_coverage_ratio", "Share of this worker's active seekers with a non-empty list."
 )

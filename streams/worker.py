@@ -4,6 +4,7 @@ sweeper, the Redis writer and the web pages. ``jobmatch worker`` runs it."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 
@@ -35,6 +36,7 @@ SWEEP_TICK_S = 1.0
 RECOVERY_CHUNK = 200
 EXPIRY_CHECK_S = 30.0
 GAUGES_S = 5.0
+GROUP_EXPOSURE_EVERY = 12  # gauge ticks: exposure by group once a minute
 
 
 def connect_redis(settings: Settings) -> aioredis.Redis:
@@ -140,9 +142,11 @@ def _register_background(rt: Runtime) -> None:
         for posting_id in keeper.expired_postings(int(time.time() * 1000)):
             keeper.posting_closed(posting_id, live=True)
 
+    ticks = itertools.count()
+
     @app.timer(GAUGES_S)
     async def gauges() -> None:
-        keeper.update_gauges()
+        keeper.update_gauges(by_group_exposure=next(ticks) % GROUP_EXPOSURE_EVERY == 0)
         await update_consumer_lag(app, _families(rt), rt.processed)
 
 
