@@ -192,9 +192,11 @@ def random_list(posting_ids: Sequence[str], k: int, *, seed: int, key: str) -> l
     >>> a == random_list(["P1", "P2", "P3", "P4"], 2, seed=1, key="S1"), len(a)
     (True, 2)
     """
-    rng = np.random.default_rng(stable_seed(seed, key))
     n = len(posting_ids)
-    picks = rng.choice(n, size=min(k, n), replace=False) if n else []
+    if n == 0:
+        return []
+    rng = np.random.default_rng(stable_seed(seed, key))
+    picks = rng.choice(n, size=min(k, n), replace=False)
     return [posting_ids[int(i)] for i in picks]
 
 

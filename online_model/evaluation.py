@@ -41,7 +41,7 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
@@ -56,6 +56,7 @@ from online_model.baselines import (
     rule_based_list,
     rule_based_score,
 )
+from online_model.candidates import FILTER_REASONS, filter_reason, retrieve
 from online_model.catalog import PostingCatalog
 from online_model.context import DAY_MS, RankContext
 from online_model.history import SeekerHistory
@@ -63,12 +64,23 @@ from online_model.ranker import Ranker
 from online_model.recommend import rank_seeker
 from online_model.snapshot import Snapshot
 from online_model.text import tokenizer_by_name
-from online_model.training import Labelled, LabelJoiner, Trainer, make_example
+from online_model.training import LabelJoiner, Labelled, Trainer, make_example
+from schemas import Event
 from schemas.interactions import Interaction
 from schemas.postings import Posting, PostingEvent
 from schemas.profiles import Profile, ProfileEvent
 
 MODELS: tuple[str, ...] = ("jobmatch", "rule_based", "popularity", "random", "oracle")
+# What became of each relevant posting in the jobmatch list: listed; vetoed by a hard filter
+# (one per reason, see online_model.candidates.FILTER_REASONS); shares nothing the seeker
+# asked for, so retrieval never sees it; or retrieved and allowed but below the cut (score,
+# employer cap or candidate cap).
+FATES: tuple[str, ...] = (
+    "listed",
+    *(f"vetoed:{r}" for r in FILTER_REASONS if r != "closed"),
+    "not_retrieved",
+    "ranked_out",
+)
 # Models whose score of a pair is a probability (the others get no log loss).
 PROBABILISTIC: frozenset[str] = frozenset({"jobmatch", "popularity"})
 
@@ -171,7 +183,9 @@ def apply_rate_at(ranked: Sequence[str], relevant: Mapping[str, float] | set[str
 # -- progressive metrics -------------------------------------------------------------------
 
 
-def weighted_auc(scores: Sequence[float], labels: Sequence[bool], weights: Sequence[float]) -> float:
+def weighted_auc(
+    scores: Sequence[float], labels: Sequence[bool], weights: Sequence[float]
+) -> float:
     """Exact weighted ROC AUC: P(score of a positive > score of a negative), ties half.
 
     Each pair of a positive and a negative counts with the product of their weights.
@@ -269,6 +283,7 @@ class CheckpointResult:
     eligible_postings: int  # open and not past the deadline
     mean_relevant: float  # mean |R| over the evaluated seekers
     models: dict[str, dict[str, float]]  # model -> recall@k, ndcg@k, apply_rate, list_length
+    fates: dict[str, int]  # where the relevant postings went in jobmatch (see FATES)
 
 
 @dataclass(frozen=True)
@@ -278,6 +293,8 @@ class EvalResult:
     config: EvalConfig
     models: dict[str, dict[str, float | None]]
     checkpoints: list[CheckpointResult]
+    fates: dict[str, int]
+    recall_standard_error: dict[str, float]  # of each model's mean recall@k, over the lists
     counts: dict[str, int]
     trainer: dict[str, float]
     seconds: dict[str, float]
@@ -293,6 +310,8 @@ class EvalResult:
             "models": {m: dict(v) for m, v in self.models.items()},
             "config": asdict(self.config),
             "checkpoints": [asdict(c) for c in self.checkpoints],
+            "jobmatch_fates": dict(self.fates),
+            "recall_standard_error": dict(self.recall_standard_error),
             "run": {
                 "counts": dict(self.counts),
                 "trainer": dict(self.trainer),
@@ -350,15 +369,24 @@ class _RecordingRanker(Ranker):
 @dataclass
 class _ListTotals:
     recall: float = 0.0
+    recall_squares: float = 0.0
     ndcg: float = 0.0
     apply_rate: float = 0.0
     length: float = 0.0
 
     def add(self, recall: float, ndcg: float, apply_rate: float, length: int) -> None:
         self.recall += recall
+        self.recall_squares += recall * recall
         self.ndcg += ndcg
         self.apply_rate += apply_rate
         self.length += length
+
+    def merge(self, other: _ListTotals) -> None:
+        self.recall += other.recall
+        self.recall_squares += other.recall_squares
+        self.ndcg += other.ndcg
+        self.apply_rate += other.apply_rate
+        self.length += other.length
 
 
 @dataclass
@@ -382,6 +410,8 @@ class OfflineEvaluation:
         What to measure and how often.
     progress
         Told about every 200 events replayed.
+    on_checkpoint
+        Called with each checkpoint's result as soon as it is measured.
 
     Examples
     --------
@@ -408,8 +438,10 @@ class OfflineEvaluation:
         config: EvalConfig | None = None,
         *,
         progress: ProgressLike | None = None,
+        on_checkpoint: Callable[[CheckpointResult], None] | None = None,
     ) -> None:
         self.truth = truth
+        self.on_checkpoint = on_checkpoint
         self.config = config if config is not None else EvalConfig()
         self.progress = progress
         self.tokenizer = tokenizer_by_name(self.config.tokenizer)
@@ -462,15 +494,13 @@ class OfflineEvaluation:
 
     # -- the replay ---------------------------------------------------------------------------
 
-    def run(
-        self, events: Iterable[tuple[str, Any]], *, end_ms: int | None = None
-    ) -> EvalResult:
+    def run(self, events: Iterable[tuple[str, Event]], *, end_ms: int | None = None) -> EvalResult:
         """Observe every event, then :meth:`finish`."""
         for family, event in events:
             self.observe(family, event)
         return self.finish(end_ms=end_ms)
 
-    def observe(self, family: str, event: Any) -> None:
+    def observe(self, family: str, event: Event) -> None:
         """Replay one ``(topic family, event)``; checkpoints that fall before it run first."""
         if self._finished:
             raise RuntimeError("this evaluation has finished; start a new one")
@@ -631,6 +661,7 @@ class OfflineEvaluation:
             active, min(cfg.sample_size, len(active))
         )
         totals = {m: _ListTotals() for m in MODELS}
+        fates = dict.fromkeys(FATES, 0)
         evaluated = 0
         relevant_total = 0
         for sid in sample:
@@ -645,9 +676,7 @@ class OfflineEvaluation:
             relevant_total += len(relevant)
             lists: dict[str, list[str]] = {}
             started = time.perf_counter()
-            lists["jobmatch"] = rank_seeker(
-                profile, history, catalog, snap.ranker, ctx, k=k
-            ).ids()
+            lists["jobmatch"] = rank_seeker(profile, history, catalog, snap.ranker, ctx, k=k).ids()
             started = self._time("list.jobmatch", started)
             lists["rule_based"] = rule_based_list(profile, history, catalog, ctx, k=k)
             started = self._time("list.rule_based", started)
@@ -656,7 +685,10 @@ class OfflineEvaluation:
             lists["random"] = random_list(eligible, k, seed=cfg.seed, key=f"{number}:{sid}")
             started = self._time("list.random", started)
             lists["oracle"] = oracle_list(relevant, k)
-            self._time("list.oracle", started)
+            started = self._time("list.oracle", started)
+            for fate in self._fates(profile, history, relevant, lists["jobmatch"], ctx):
+                fates[fate] += 1
+            self._time("fates", started)
             for model, ranked in lists.items():
                 totals[model].add(
                     recall_at(ranked, relevant, k),
@@ -665,7 +697,7 @@ class OfflineEvaluation:
                     len(ranked),
                 )
         for model, t in totals.items():
-            self._totals[model].add(t.recall, t.ndcg, t.apply_rate, int(t.length))
+            self._totals[model].merge(t)
         self._evaluated += evaluated
         self._checkpoints.append(
             CheckpointResult(
@@ -675,8 +707,41 @@ class OfflineEvaluation:
                 eligible_postings=len(open_ids),
                 mean_relevant=relevant_total / evaluated if evaluated else 0.0,
                 models={m: _means(t, evaluated, cfg.k) for m, t in totals.items()},
+                fates=fates,
             )
         )
+        if self.on_checkpoint is not None:
+            self.on_checkpoint(self._checkpoints[-1])
+
+    def _fates(
+        self,
+        profile: Profile,
+        history: SeekerHistory,
+        relevant: Mapping[str, float],
+        listed: list[str],
+        ctx: RankContext,
+    ) -> list[str]:
+        """The fate (one of ``FATES``) of each relevant posting in the jobmatch list."""
+        catalog = self.catalog
+        shown = set(listed)
+        missed = [p for p in relevant if p not in shown]
+        out = ["listed"] * (len(relevant) - len(missed))
+        if not missed:
+            return out
+        reachable = set(
+            retrieve(profile, history, catalog, ctx, max_candidates=catalog.size + 1).tolist()
+        )
+        for posting_id in missed:
+            posting = catalog.get(posting_id)
+            assert posting is not None  # relevant postings are open
+            reason = filter_reason(profile, history, posting, ctx, tokenizer=self.tokenizer)
+            if reason is not None:
+                out.append(f"vetoed:{reason}")
+            elif catalog.slot_of(posting_id) not in reachable:
+                out.append("not_retrieved")
+            else:
+                out.append("ranked_out")
+        return out
 
     # -- bookkeeping ----------------------------------------------------------------------------
 
@@ -708,6 +773,10 @@ class OfflineEvaluation:
                 "auc": _or_none(auc),
                 "logloss": _or_none(logloss),
             }
+        fates = dict.fromkeys(FATES, 0)
+        for checkpoint in self._checkpoints:
+            for fate, n in checkpoint.fates.items():
+                fates[fate] += n
         counts = dict(sorted(self._counts.items()))
         counts["labelled"] = len(scored.labels)
         counts["positives"] = sum(scored.labels)
@@ -716,6 +785,10 @@ class OfflineEvaluation:
             config=self.config,
             models=models,
             checkpoints=list(self._checkpoints),
+            fates=fates,
+            recall_standard_error={
+                m: _standard_error(t, self._evaluated) for m, t in self._totals.items()
+            },
             counts=counts,
             trainer=self.trainer.metrics(),
             seconds={k_: round(v, 3) for k_, v in sorted(self._seconds.items())},
@@ -741,6 +814,14 @@ def _means(t: _ListTotals, n: int, k: int) -> dict[str, float]:
         "apply_rate": t.apply_rate / n,
         "list_length": t.length / n,
     }
+
+
+def _standard_error(t: _ListTotals, n: int) -> float:
+    if n < 2:
+        return math.nan
+    mean = t.recall / n
+    variance = max(t.recall_squares / n - mean * mean, 0.0) * n / (n - 1)
+    return math.sqrt(variance / n)
 
 
 def _or_none(value: float | None) -> float | None:

@@ -257,25 +257,26 @@ class AcceptedRegions:
 
 @lru_cache(maxsize=65536)
 def _accepted(desired: tuple[str, ...], home: str | None) -> AcceptedRegions:
+    # The filter only rules out places out of commuting reach: the 시도 of every desired
+    # or home region and the 시도 next to them. How close a posting is (same 시군구, same
+    # 시도, neighbouring 시도) is left to the ranking, through the region features. A
+    # filter as tight as the stated 시군구 threw away most postings seekers would apply
+    # to in the offline evaluation (docs/evaluation.md, "The region filter").
     sigungu: set[str] = set()
     sido: set[str] = set()
-    for code in desired:
-        if len(code) == 2 and sido_of(code) is not None:
-            sido.add(code)
-        elif len(code) == 5 and sido_of(code) is not None:
+    for code in (*desired, *((home,) if home else ())):
+        s = sido_of(code)
+        if s is None:
+            continue
+        sido.add(s)
+        if len(code) == 5:
             sigungu.add(canonical_sigungu(code))
-    home_sido = sido_of(home) if home else None
-    if home and len(home) == 5 and home_sido is not None:
-        # Working in one's own 시군구 is always acceptable.
-        sigungu.add(canonical_sigungu(home))
-    if not desired:
-        if home_sido is None:
-            return AcceptedRegions(True, frozenset(), frozenset(), frozenset())
-        # No stated preference: the home 시도 and its neighbours (a commute).
-        sido.add(home_sido)
-        sido |= sido_adjacency()[home_sido]
-    partial = frozenset(code[:2] for code in sigungu)
-    return AcceptedRegions(False, frozenset(sigungu), frozenset(sido), partial)
+    if not sido:
+        return AcceptedRegions(True, frozenset(), frozenset(), frozenset())
+    adjacency = sido_adjacency()
+    for s in list(sido):
+        sido |= adjacency[s]
+    return AcceptedRegions(False, frozenset(sigungu), frozenset(sido), frozenset())
 
 
 def accepted_regions(profile: Profile) -> AcceptedRegions:
@@ -286,9 +287,11 @@ def accepted_regions(profile: Profile) -> AcceptedRegions:
     >>> from schemas.profiles import Profile
     >>> acc = accepted_regions(Profile("S1", desired_region_codes=("41590", "11")))
     >>> sorted(acc.sigungu), sorted(acc.sido)
-    (['41590'], ['11'])
+    (['41590'], ['11', '28', '41', '43', '44', '51'])
     >>> sorted(accepted_regions(Profile("S2", home_region_code="11680")).sido)
     ['11', '28', '41']
+    >>> sorted(accepted_regions(Profile("S4", desired_region_codes=("50110",))).sido)  # 제주
+    ['50']
     >>> accepted_regions(Profile("S3")).everywhere
     True
     """
