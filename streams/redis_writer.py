@@ -80,7 +80,7 @@ class RedisWriter:
         *,
         render_seeker: SeekerRenderer,
         render_posting: PostingRenderer,
-        max_batch: int = 500,
+        max_batch: int = 100,
         linger_s: float = 0.002,
     ) -> None:
         self._client = client

@@ -33,10 +33,10 @@ log = logging.getLogger(__name__)
 SWEEP_TICK_S = 1.0
 # While seekers wait for their first ranking (start-up, rebalance), rank this many per
 # step and yield, so events keep flowing during a long recovery.
-RECOVERY_CHUNK = 200
+RECOVERY_CHUNK = 25
 EXPIRY_CHECK_S = 30.0
 GAUGES_S = 5.0
-GROUP_EXPOSURE_EVERY = 12  # gauge ticks: exposure by group once a minute
+GROUP_EXPOSURE_EVERY = 60  # gauge ticks: exposure by group every five minutes
 
 
 def connect_redis(settings: Settings) -> aioredis.Redis:

@@ -154,7 +154,12 @@ def _summarise(
                     file=sys.stderr,
                 )
                 return
-        current = Scrape.fetch(url)
+        try:
+            current = Scrape.fetch(url)
+        except OSError as exc:  # a busy worker may answer late: say so, keep going
+            print(f"(metrics not available this time: {exc})", file=sys.stderr)
+            drawn = 0
+            continue
         lines = summary_lines(previous, current, every)
         if redraw and drawn:
             sys.stdout.write(f"\x1b[{drawn}A\x1b[J")
