@@ -63,7 +63,7 @@ from online_model.history import SeekerHistory
 from online_model.ranker import Ranker
 from online_model.recommend import rank_seeker
 from online_model.snapshot import Snapshot
-from online_model.text import tokenizer_by_name
+from online_model.text import DEFAULT_TOKENIZER, Tokenizer
 from online_model.training import LabelJoiner, Labelled, Trainer, make_example
 from schemas import Event
 from schemas.interactions import Interaction
@@ -253,8 +253,6 @@ class EvalConfig:
         event); a last checkpoint is taken at the end.
     snapshot_every
         Examples between two model snapshots (the live trainer's default is 500).
-    tokenizer
-        ``"char2"`` or ``"kiwi"``: for the catalog, the features and the examples.
     """
 
     k: int = 120
@@ -263,14 +261,12 @@ class EvalConfig:
     seed: int = 1
     checkpoint_ms: int = DAY_MS
     snapshot_every: int = 500
-    tokenizer: str = "char2"
 
     def __post_init__(self) -> None:
         if self.k < 1 or self.apply_rate_at < 1 or self.sample_size < 1:
             raise ValueError("k, apply_rate_at and sample_size must be at least 1")
         if self.checkpoint_ms < 1 or self.snapshot_every < 1:
             raise ValueError("checkpoint_ms and snapshot_every must be at least 1")
-        tokenizer_by_name(self.tokenizer)  # fails early with the names to use
 
 
 @dataclass(frozen=True)
@@ -291,6 +287,7 @@ class EvalResult:
     """Everything an evaluation measured; :meth:`to_obj` is the ``--json`` form."""
 
     config: EvalConfig
+    tokenizer: str  # the name of the tokenizer of titles and skills
     models: dict[str, dict[str, float | None]]
     checkpoints: list[CheckpointResult]
     fates: dict[str, int]
@@ -308,7 +305,7 @@ class EvalResult:
         """A JSON-able dict: ``{"models": ..., "config": ..., "checkpoints": ..., "run": ...}``."""
         return {
             "models": {m: dict(v) for m, v in self.models.items()},
-            "config": asdict(self.config),
+            "config": {**asdict(self.config), "tokenizer": self.tokenizer},
             "checkpoints": [asdict(c) for c in self.checkpoints],
             "jobmatch_fates": dict(self.fates),
             "recall_standard_error": dict(self.recall_standard_error),
@@ -408,6 +405,10 @@ class OfflineEvaluation:
         The ground truth the lists are measured against.
     config
         What to measure and how often.
+    tokenizer
+        Tokenizes titles and skills for the catalog, the features and the examples: the
+        product's character bigrams unless an experiment plugs in another
+        :class:`~online_model.text.Tokenizer`.
     progress
         Told about every 200 events replayed.
     on_checkpoint
@@ -437,6 +438,7 @@ class OfflineEvaluation:
         truth: GroundTruth,
         config: EvalConfig | None = None,
         *,
+        tokenizer: Tokenizer = DEFAULT_TOKENIZER,
         progress: ProgressLike | None = None,
         on_checkpoint: Callable[[CheckpointResult], None] | None = None,
     ) -> None:
@@ -444,7 +446,7 @@ class OfflineEvaluation:
         self.on_checkpoint = on_checkpoint
         self.config = config if config is not None else EvalConfig()
         self.progress = progress
-        self.tokenizer = tokenizer_by_name(self.config.tokenizer)
+        self.tokenizer = tokenizer
         self.catalog = PostingCatalog(tokenizer=self.tokenizer)
         self.profiles: dict[str, Profile] = {}  # active seekers
         self.histories: dict[str, SeekerHistory] = {}
@@ -783,6 +785,7 @@ class OfflineEvaluation:
         counts["evaluated_lists"] = self._evaluated
         return EvalResult(
             config=self.config,
+            tokenizer=self.tokenizer.name,
             models=models,
             checkpoints=list(self._checkpoints),
             fates=fates,

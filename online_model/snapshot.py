@@ -52,7 +52,7 @@ class Snapshot:
     metrics
         The trainer's progressive metrics when the snapshot was taken (information).
     tokenizer
-        Name of the tokenizer the features use (``"char2"``, ``"kiwi"``).
+        Name of the tokenizer the features use (``"char2"``: character bigrams).
     """
 
     version: int

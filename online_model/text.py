@@ -1,16 +1,14 @@
 """Korean text to comparable tokens, behind one small interface.
 
-Two tokenizers implement :class:`Tokenizer`:
+:class:`CharNgramTokenizer` implements :class:`Tokenizer`: character bigrams inside each
+word. No dictionary, no model, fast; robust to compounds written without spaces
+(``지게차운전`` shares ``지게``/``게차`` with ``지게차``). A morphological analyser ranked
+no better in the offline evaluation and was about 40 times slower per title
+(docs/evaluation.md, "The tokenizer decision"), so bigrams are the only tokenizer the
+product ships; the interface stays so that experiments can plug in others.
 
-* :class:`CharNgramTokenizer` (the default): character bigrams inside each word. No
-  dictionary, no model, fast; robust to compounds written without spaces
-  (``지게차운전`` shares ``지게``/``게차`` with ``지게차``).
-* :class:`KiwiTokenizer`: nouns and foreign words from the kiwipiepy morphological
-  analyser. Closer to how people read, but needs the kiwipiepy package and its model.
-
-Which one ranks better is measured on the simulated market by the offline evaluation;
-both are kept until then. Generic recruiting words (``채용``, ``모집``, ``신입`` ...) are
-dropped by both, since nearly every title contains them.
+Generic recruiting words (``채용``, ``모집``, ``신입`` ...) are dropped, since nearly every
+title contains them.
 """
 
 from __future__ import annotations
@@ -152,70 +150,7 @@ def _make_char(n: int) -> CharNgramTokenizer:
     return CharNgramTokenizer(n=n)
 
 
-# Part-of-speech tags kept by KiwiTokenizer: general and proper nouns, roots, foreign
-# words (SL: "python"), Chinese characters and numbers glued to nouns.
-_KIWI_TAGS = frozenset({"NNG", "NNP", "XR", "SL", "SH", "SN"})
-
-
-@lru_cache(maxsize=1)
-def _kiwi() -> Any:
-    try:
-        from kiwipiepy import Kiwi
-    except ImportError as err:  # pragma: no cover - depends on the environment
-        raise RuntimeError(
-            "KiwiTokenizer needs the kiwipiepy package: run `.venv/bin/pip install kiwipiepy`"
-        ) from err
-    return Kiwi()
-
-
-@lru_cache(maxsize=131072)
-def _kiwi_tokens(text: str) -> frozenset[str]:
-    out: set[str] = set()
-    for token in _kiwi().tokenize(normalize(text)):
-        if token.tag in _KIWI_TAGS:
-            form = token.form.lower()
-            if form not in STOPWORDS:
-                out.add(form)
-    return frozenset(out)
-
-
-class KiwiTokenizer:
-    """Nouns, roots and foreign words from the kiwipiepy morphological analyser.
-
-    The analyser loads lazily (about a second) on first use and is shared.
-
-    Examples
-    --------
-    >>> sorted(KiwiTokenizer().tokens("물류센터 지게차 운전원 채용"))
-    ['물류', '센터', '운전', '원', '지게차']
-    """
-
-    name = "kiwi"
-
-    def tokens(self, text: str) -> frozenset[str]:
-        """Noun-like morphemes of ``text``, lower-cased, without stopwords."""
-        return _kiwi_tokens(text)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (KiwiTokenizer, ())
-
-
 DEFAULT_TOKENIZER: Tokenizer = CharNgramTokenizer()
-
-
-def tokenizer_by_name(name: str) -> Tokenizer:
-    """The tokenizer called ``name`` (``"char2"``, ``"kiwi"``).
-
-    Examples
-    --------
-    >>> tokenizer_by_name("char2").name
-    'char2'
-    """
-    if name == "kiwi":
-        return KiwiTokenizer()
-    if name.startswith("char") and name[4:].isdigit():
-        return CharNgramTokenizer(n=int(name[4:]))
-    raise ValueError(f"unknown tokenizer {name!r}: use 'char2' or 'kiwi'")
 
 
 def normalize_certificate(name: str) -> str:

@@ -80,6 +80,15 @@ def vocabulary(seed: int = 0) -> Vocabulary:
     )
 
 
+class WordTokenizer:
+    """Whole words as tokens: another ``Tokenizer``, as an experiment would plug one in."""
+
+    name = "words"
+
+    def tokens(self, text: str) -> frozenset[str]:
+        return frozenset(text.split())
+
+
 def make_posting(posting_id: str = "P1", **fields: Any) -> Posting:
     """A plausible posting; any field can be overridden."""
     base: dict[str, Any] = {

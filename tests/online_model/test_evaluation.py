@@ -36,11 +36,13 @@ from online_model.evaluation import (
     weighted_log_loss,
 )
 from online_model.history import SeekerHistory
+from online_model.text import DEFAULT_TOKENIZER
 from schemas.postings import PostingEvent, Wage
 from schemas.profiles import DesiredWage, ProfileEvent
 from tests.online_model.factories import (
     DAY_MS,
     NOW_MS,
+    WordTokenizer,
     make_interaction,
     make_posting,
     make_profile,
@@ -404,10 +406,28 @@ def test_an_evaluation_runs_once() -> None:
 
 
 def test_config_rejects_what_cannot_work() -> None:
-    with pytest.raises(ValueError, match="tokenizer"):
-        EvalConfig(tokenizer="spaces")
     with pytest.raises(ValueError, match="at least 1"):
         EvalConfig(k=0)
+    with pytest.raises(ValueError, match="at least 1"):
+        EvalConfig(checkpoint_ms=0)
+
+
+def test_the_tokenizer_given_is_the_one_used_throughout() -> None:
+    # No occupation in common: the posting can only be found through the title, and
+    # "지게차" finds "지게차운전" through bigrams but not as a whole word.
+    posting = make_posting("P1", title="지게차운전 기사", occupation_code="023", skills=())
+    seeker = make_profile("S1", desired_titles=("지게차",), skills=())
+    lists = {}
+    for tokenizer in (DEFAULT_TOKENIZER, WordTokenizer()):
+        ev = OfflineEvaluation(StaticTruth({"S1": {"P1": 1.0}}), tokenizer=tokenizer)
+        ev.observe(*upsert(posting, NOW_MS))
+        ev.observe(*profile_event(seeker, NOW_MS))
+        lists[tokenizer.name] = ev.get_lists(["S1"])
+        result = ev.finish()
+        assert ev.snapshot is not None and ev.snapshot.tokenizer == tokenizer.name
+        assert result.tokenizer == tokenizer.name
+        assert result.to_obj()["config"]["tokenizer"] == tokenizer.name
+    assert lists == {"char2": {"S1": ["P1"]}, "words": {}}
 
 
 def test_static_truth_restricts_to_the_asked_postings() -> None:

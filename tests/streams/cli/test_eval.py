@@ -45,6 +45,8 @@ def test_help_explains_the_models_and_measures(capsys: pytest.CaptureFixture[str
     out = capsys.readouterr().out
     for text in ("--quick", "--log", "--truth", "--loop", "recall@120", "oracle", "rule_based"):
         assert text in out
+    # The product ships one tokenizer; the Kiwi comparison is bench/eval_report.py's.
+    assert "--tokenizer" not in out and "kiwi" not in out.lower()
 
 
 def test_json_is_one_object_with_every_model(capsys: pytest.CaptureFixture[str]) -> None:
@@ -62,6 +64,7 @@ def test_json_is_one_object_with_every_model(capsys: pytest.CaptureFixture[str])
         300,
         "closed",
     )
+    assert config["tokenizer"] == "char2"  # the shipped character bigrams
     assert obj["run"]["counts"]["labelled"] > 0
     assert obj["run"]["counts"]["lists_served"] > 0  # the closed loop asked for our lists
 
