@@ -20,6 +20,7 @@ import random
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -37,7 +38,7 @@ from online_model.recommend import (  # noqa: E402
     score_seekers_for_posting,
     topk_item,
 )
-from online_model.text import CharNgramTokenizer, KiwiTokenizer  # noqa: E402
+from online_model.text import CharNgramTokenizer  # noqa: E402
 from online_model.topk import TopKList, insert, top_k  # noqa: E402
 from tests.online_model.factories import (  # noqa: E402
     NOW_MS,
@@ -159,11 +160,17 @@ def bench_fanout(
 
 
 def bench_tokenizers(postings: list) -> None:
+    from bench.kiwi_tokenizer import INSTALL_HINT, KiwiTokenizer, kiwi_available
+
     titles = [p.title for p in postings]
     print("\ntokenizers (catalog of the same postings; cold caches):")
-    for tok in (CharNgramTokenizer(n=3), KiwiTokenizer()):
-        tok.tokens("워밍업 문장")  # load Kiwi's model outside the timing
-    for name, tok in (("char2", CharNgramTokenizer()), ("kiwi", KiwiTokenizer())):
+    tokenizers: list[tuple[str, Any]] = [("char2", CharNgramTokenizer())]
+    if kiwi_available():  # the rejected alternative (docs/evaluation.md), for comparison
+        tokenizers.append(("kiwi", KiwiTokenizer()))
+        tokenizers[-1][1].tokens("워밍업 문장")  # load Kiwi's model outside the timing
+    else:
+        print(f"  (kiwi skipped: {INSTALL_HINT})")
+    for name, tok in tokenizers:
         unique = [f"{t} {i}" for i, t in enumerate(titles[:3000])]  # defeat the caches
         t0 = time.perf_counter()
         for t in unique:
