@@ -262,21 +262,10 @@ def _accepted(desired: tuple[str, ...], home: str | None) -> AcceptedRegions:
     # 시도, neighbouring 시도) is left to the ranking, through the region features. A
     # filter as tight as the stated 시군구 threw away most postings seekers would apply
     # to in the offline evaluation (docs/evaluation.md, "The region filter").
-    sigungu: set[str] = set()
-    sido: set[str] = set()
-    for code in (*desired, *((home,) if home else ())):
-        s = sido_of(code)
-        if s is None:
-            continue
-        sido.add(s)
-        if len(code) == 5:
-            sigungu.add(canonical_sigungu(code))
-    if not sido:
+    places = _places(desired, home)
+    if not places.sido:
         return AcceptedRegions(True, frozenset(), frozenset(), frozenset())
-    adjacency = sido_adjacency()
-    for s in list(sido):
-        sido |= adjacency[s]
-    return AcceptedRegions(False, frozenset(sigungu), frozenset(sido), frozenset())
+    return AcceptedRegions(False, places.sigungu, places.sido | places.near, frozenset())
 
 
 def accepted_regions(profile: Profile) -> AcceptedRegions:

@@ -31,6 +31,7 @@ from online_model.evaluation import (
 )
 from online_model.text import DEFAULT_TOKENIZER, Tokenizer
 from schemas import Event, ValidationError, event_from_obj
+from streams.cli.arg_types import positive_float, positive_int
 from streams.cli.progress import Progress
 from streams.simulator import Market, MarketConfig
 
@@ -311,13 +312,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         ),
     )
     p.add_argument("--seed", type=int, default=1, help="market, sample and random seed (default 1)")
-    p.add_argument("--seekers", type=_positive_int, help=f"seekers (default {FULL.seekers})")
+    p.add_argument("--seekers", type=positive_int, help=f"seekers (default {FULL.seekers})")
     p.add_argument(
         "--postings",
-        type=_positive_int,
+        type=positive_int,
         help=f"open postings at the start (default {FULL.postings})",
     )
-    p.add_argument("--days", type=_positive_float, help=f"simulated days (default {FULL.days:g})")
+    p.add_argument("--days", type=positive_float, help=f"simulated days (default {FULL.days:g})")
     p.add_argument(
         "--loop",
         choices=LOOPS,
@@ -336,7 +337,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument(
         "--sample",
-        type=_positive_int,
+        type=positive_int,
         help=f"active seekers sampled per checkpoint (default {FULL.sample})",
     )
     p.add_argument("--log", type=Path, metavar="FILE", help="replay this event log instead")
@@ -399,17 +400,3 @@ def run(args: argparse.Namespace) -> int:
     print()
     print(format_table(outcome.result))
     return 0
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
-    return value

@@ -8,6 +8,7 @@ import time
 import uuid
 from pathlib import Path
 
+from streams.cli.arg_types import positive_float, positive_int
 from streams.cli.progress import Progress
 from streams.config import Settings
 from streams.kafka_admin import KafkaUnreachable, TopicMismatch, ensure_topics
@@ -47,25 +48,25 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument("--no-kafka", action="store_true", help="offline: virtual clock, no services")
     p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    p.add_argument("--seekers", type=_positive_int, default=5000, help="seekers (default 5000)")
+    p.add_argument("--seekers", type=positive_int, default=5000, help="seekers (default 5000)")
     p.add_argument(
         "--postings",
-        type=_positive_int,
+        type=positive_int,
         default=2000,
         help="open postings at the start (default 2000)",
     )
     p.add_argument(
         "--days",
-        type=_positive_float,
+        type=positive_float,
         help=f"simulated days to run (offline default {OFFLINE_DAYS:g}; live: no limit)",
     )
     p.add_argument(
-        "--rate", type=_positive_float, default=200.0, help="live: events per second (default 200)"
+        "--rate", type=positive_float, default=200.0, help="live: events per second (default 200)"
     )
     p.add_argument(
-        "--duration", type=_positive_float, metavar="S", help="live: stop after this many seconds"
+        "--duration", type=positive_float, metavar="S", help="live: stop after this many seconds"
     )
-    p.add_argument("--events", type=_positive_int, metavar="N", help="stop after this many events")
+    p.add_argument("--events", type=positive_int, metavar="N", help="stop after this many events")
     p.add_argument(
         "--reco-share",
         type=float,
@@ -178,17 +179,3 @@ def _live(args: argparse.Namespace) -> tuple[RunSummary, Market] | int:
             f"warning: {source.errors} Redis reads failed; those sessions searched", file=sys.stderr
         )
     return summary, market
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
-    return value
