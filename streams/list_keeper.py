@@ -27,6 +27,7 @@ removed at once. Readers take the first ``posting_list_size`` members.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import math
 import time
@@ -36,7 +37,7 @@ from online_model import topk
 from online_model.candidates import FilterStats, SeekerIndex
 from online_model.catalog import PostingCatalog
 from online_model.context import RankContext
-from online_model.explain import explain_row
+from online_model.explain import explain_rows
 from online_model.features import feature_matrix
 from online_model.recommend import rank_seeker, score_seekers_for_posting, topk_item
 from online_model.snapshot import Snapshot, SnapshotStore
@@ -60,9 +61,12 @@ DIRECTORY_SIZE = 500_000
 
 def deadline_expire_at(posting: Posting) -> int:
     """Unix seconds after which a posting's keys may go (0: no deadline)."""
-    if posting.deadline is None:
-        return 0
-    end = dt.datetime.fromisoformat(posting.deadline).replace(tzinfo=KST) + dt.timedelta(days=1)
+    return 0 if posting.deadline is None else _expire_at(posting.deadline)
+
+
+@functools.lru_cache(maxsize=4096)  # asked for every item of every re-ranked list
+def _expire_at(deadline: str) -> int:
+    end = dt.datetime.fromisoformat(deadline).replace(tzinfo=KST) + dt.timedelta(days=1)
     return int(end.timestamp()) + DEADLINE_GRACE_S
 
 
@@ -84,6 +88,11 @@ class ListKeeper:
         self._holders: dict[str, set[str]] = {}  # posting -> owned seekers holding it
         self._employer: dict[str, dict[str, float]] = {}  # posting -> our members
         self._member_of: dict[str, set[str]] = {}  # seeker -> postings listing them
+        # posting -> (-score, seeker_id) of the weakest member of its full employer list.
+        # Every re-rank asks, for each of its 120 postings, whether the seeker beats that
+        # member; finding it anew each time was most of a re-rank's cost in a full market.
+        # Dropped on any change to the list other than a seeker entering it.
+        self._weakest: dict[str, tuple[float, str]] = {}
         self._posting_swept: OrderedDict[str, float] = OrderedDict()
         # The latest version of every posting seen, open or closed (bounded, oldest out):
         # an apply's history entry (its occupation and employer) must not depend on
@@ -211,12 +220,19 @@ class ListKeeper:
             if members.get(seeker_id) == score:
                 continue
             evicted: list[str] = []
-            if seeker_id not in members and len(members) >= size:
+            if seeker_id in members:
+                self._weakest.pop(posting_id, None)  # a member re-scored
+            elif len(members) >= size:
                 # Same order as _fan_out: score descending, then seeker id.
-                weakest = max(members, key=lambda sid: (-members[sid], sid))
-                if (-score, seeker_id) >= (-members[weakest], weakest):
+                weakest_key = self._weakest.get(posting_id)
+                if weakest_key is None:
+                    weakest = max(members, key=lambda sid: (-members[sid], sid))
+                    weakest_key = self._weakest[posting_id] = (-members[weakest], weakest)
+                if (-score, seeker_id) >= weakest_key:
                     continue
+                weakest = weakest_key[1]
                 del members[weakest]
+                del self._weakest[posting_id]
                 self._member_of.get(weakest, set()).discard(posting_id)
                 evicted.append(weakest)
             members[seeker_id] = score
@@ -257,6 +273,7 @@ class ListKeeper:
         self.index.remove(seeker_id)
         for posting_id in self._member_of.pop(seeker_id, set()):
             members = self._employer.get(posting_id)
+            self._weakest.pop(posting_id, None)
             if members is not None and members.pop(seeker_id, None) is not None:
                 assert self.writer is not None
                 self.writer.update_employer_list(posting_id, remove=[seeker_id])
@@ -269,6 +286,7 @@ class ListKeeper:
         self.seekers.pop(seeker_id, None)
         for posting_id in self._member_of.pop(seeker_id, set()):
             self._employer.get(posting_id, {}).pop(seeker_id, None)
+            self._weakest.pop(posting_id, None)
 
     def _drop_list(self, seeker_id: str) -> None:
         old = self.lists.pop(seeker_id, None)
@@ -308,6 +326,7 @@ class ListKeeper:
         """A posting closed or expired: it leaves every list that holds it."""
         self.catalog.remove(posting_id)
         self._posting_swept.pop(posting_id, None)
+        self._weakest.pop(posting_id, None)
         for seeker_id in self._employer.pop(posting_id, {}):
             self._member_of.get(seeker_id, set()).discard(posting_id)
         if self.writer is not None:
@@ -358,6 +377,7 @@ class ListKeeper:
         for sid in added:
             self._member_of.setdefault(sid, set()).add(posting_id)
         self._employer[posting_id] = members
+        self._weakest.pop(posting_id, None)
         if (removed or added) and self.writer is not None:
             self.writer.update_employer_list(
                 posting_id, add=added, remove=removed, expire_at=expire_at
@@ -457,11 +477,8 @@ class ListKeeper:
         ids = current.ids()
         slots = self.catalog.slots_of(ids)
         rows = feature_matrix(state.profile, state.history, self.catalog, slots, self.context())
-        weights = self.snapshot.ranker.weight_vector
-        reasons = {
-            str(self.catalog.posting_ids[slot]): explain_row(rows[i], weights)
-            for i, slot in enumerate(slots.tolist())
-        }
+        explained = explain_rows(rows, self.snapshot.ranker.weight_vector)
+        reasons = dict(zip(self.catalog.posting_ids[slots].tolist(), explained, strict=True))
         items = [
             (item.posting_id, item.score, reasons.get(item.posting_id, []))
             for item in current.items()
