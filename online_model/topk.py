@@ -455,3 +455,31 @@ def remove(current: TopKList, posting_id: str) -> TopKList | None:
     old_seq = current._cands()
     seq = [c for c in old_seq if c[1] != posting_id]
     return _incremental(current, old_seq, seq)
+
+
+def without(current: TopKList, posting_id: str) -> TopKList:
+    """``current`` with ``posting_id`` taken out and nothing moved up into its slot.
+
+    Not a ranking: what to show while the seeker waits for the full re-rank that
+    :func:`remove` asked for. Never pass the result to :func:`insert` or :func:`remove`
+    (it no longer says which candidates were refused).
+
+    Examples
+    --------
+    >>> lst = top_k(["P1", "P2", "P3"], ["E1", "E2", "E3"], [0.9, 0.5, 0.1], k=2, n_explore=0)
+    >>> remove(lst, "P1") is None  # P3 might move up, or a candidate the list never saw
+    True
+    >>> without(lst, "P1").ids()
+    ['P2']
+    """
+    keep = current.posting_ids != posting_id
+    return TopKList(
+        current.posting_ids[keep],
+        current.employer_ids[keep],
+        current.scores[keep],
+        current.flags[keep],
+        current.capped,
+        current.k,
+        current.max_per_employer,
+        current.n_explore,
+    )

@@ -9,7 +9,10 @@ decides per event what to recompute:
 * a new or changed posting is scored against the seekers that may want it (the reverse
   index) and inserted into their lists, a closed one removed from every list that holds
   it (reverse index posting -> lists); :func:`online_model.topk.insert` and ``remove`` say
-  when the list alone cannot decide, and then the seeker is re-ranked fully;
+  when the list alone cannot decide, and then the seeker is re-ranked fully. A posting
+  leaving a full list is such a case (what moves up into its slot?): it leaves at once,
+  and the sweeper backfills the slot with a full re-rank moments later, so a seeker that
+  loses several postings in a busy second is re-ranked once, not once per close;
 * an apply or dismiss takes the posting out of that seeker's list at once;
 * a new model is picked up by the sweeper, which re-ranks every active seeker within the
   horizon, oldest list first.
@@ -85,6 +88,9 @@ class ListKeeper:
         self._list_version: dict[str, int] = {}
         self._ranked_at: OrderedDict[str, float] = OrderedDict()  # oldest ranking first
         self._priority: deque[str] = deque()  # owned seekers without a list yet
+        # Seekers whose list lost postings it could not backfill alone (topk.without):
+        # due a full re-rank, oldest first. Their lists take no incremental updates.
+        self._refill: dict[str, None] = {}
         self._holders: dict[str, set[str]] = {}  # posting -> owned seekers holding it
         self._employer: dict[str, dict[str, float]] = {}  # posting -> our members
         self._member_of: dict[str, set[str]] = {}  # seeker -> postings listing them
@@ -204,6 +210,7 @@ class ListKeeper:
             max_per_employer=s.max_per_employer,
             filter_stats=self.filter_stats,
         )
+        self._refill.pop(seeker_id, None)
         self._set_list(seeker_id, ranked.topk, reason)
         self._list_version[seeker_id] = self.model_version
         self._ranked_at[seeker_id] = time.monotonic()
@@ -246,11 +253,25 @@ class ListKeeper:
                     expire_at=deadline_expire_at(posting) if posting is not None else 0,
                 )
 
-    def _apply(self, seeker_id: str, new: topk.TopKList | None, reason: str) -> None:
-        """Take an incremental result: the new list, or a full re-rank when undecided."""
+    def _insert(self, seeker_id: str, item: topk.TopKItem, reason: str) -> None:
+        """A posting joins (or is re-scored on) a seeker's candidates."""
+        if seeker_id in self._refill:
+            return  # the pending full re-rank places it
+        new = topk.insert(self.lists[seeker_id], item)
         if new is None:
             self.rerank(seeker_id, reason)
-        elif new is not self.lists.get(seeker_id):
+        elif new is not self.lists[seeker_id]:
+            self._set_list(seeker_id, new, reason)
+
+    def _take_out(self, seeker_id: str, posting_id: str, reason: str) -> None:
+        """A posting leaves a seeker's candidates; it leaves the list now, and when the
+        list alone cannot say what moves up, the seeker is queued for a full re-rank."""
+        current = self.lists[seeker_id]
+        new = None if seeker_id in self._refill else topk.remove(current, posting_id)
+        if new is None:
+            new = topk.without(current, posting_id)
+            self._refill.setdefault(seeker_id, None)
+        if new is not current:
             self._set_list(seeker_id, new, reason)
 
     def _set_list(self, seeker_id: str, new: topk.TopKList, reason: str) -> None:
@@ -298,6 +319,7 @@ class ListKeeper:
                     del self._holders[posting_id]
         self._list_version.pop(seeker_id, None)
         self._ranked_at.pop(seeker_id, None)
+        self._refill.pop(seeker_id, None)
 
     def _mark(self, seeker_id: str, reason: str) -> None:
         if self.writer is not None:
@@ -332,9 +354,8 @@ class ListKeeper:
         if self.writer is not None:
             self.writer.drop_employer_list(posting_id)
         for seeker_id in sorted(self._holders.get(posting_id, ())):
-            current = self.lists.get(seeker_id)
-            if current is not None and self.has_model:
-                self._apply(seeker_id, topk.remove(current, posting_id), "close")
+            if seeker_id in self.lists and self.has_model:
+                self._take_out(seeker_id, posting_id, "close")
 
     def _fan_out(self, posting: Posting, *, reason: str) -> None:
         """Score a posting against our seekers that may want it (and those whose list holds
@@ -355,13 +376,11 @@ class ListKeeper:
         )
         best: list[tuple[float, str]] = []
         for seeker_id, score in zip(affected, scores.tolist(), strict=True):
-            current = self.lists[seeker_id]
             if math.isnan(score):
-                new = topk.remove(current, posting_id)
+                self._take_out(seeker_id, posting_id, reason)
             else:
-                new = topk.insert(current, topk_item(posting, score, ctx))
+                self._insert(seeker_id, topk_item(posting, score, ctx), reason)
                 best.append((score, seeker_id))
-            self._apply(seeker_id, new, reason)
         best.sort(key=lambda pair: (-pair[0], pair[1]))
         top = {sid: score for score, sid in best[: self.settings.posting_list_size]}
         self._set_employer(posting_id, top, expire_at=deadline_expire_at(posting))
@@ -406,6 +425,16 @@ class ListKeeper:
             if state is not None and state.active and seeker_id not in self._list_version:
                 self.rerank(seeker_id, "recovery")
                 done += 1
+        return done
+
+    def refill(self, budget: int) -> int:
+        """Re-rank up to ``budget`` seekers whose list lost postings it could not backfill
+        alone, oldest first. Returns how many were re-ranked."""
+        done = 0
+        while self._refill and done < budget:
+            seeker_id = next(iter(self._refill))
+            self.rerank(seeker_id, "refill")  # takes it off the queue
+            done += 1
         return done
 
     def sweep(self, budget: int) -> int:
@@ -457,7 +486,7 @@ class ListKeeper:
     def pending_sweep(self) -> int:
         version = self.model_version
         stale = sum(1 for sid, v in self._list_version.items() if v != version)
-        return len(self._priority) + stale
+        return len(self._priority) + len(self._refill) + stale
 
     def _inactive_for_ttl(self, seeker_id: str) -> bool:
         state = self.seekers.get(seeker_id)

@@ -126,8 +126,11 @@ def _register_background(rt: Runtime) -> None:
     async def sweeper() -> None:
         await rt.ready.wait()
         while True:
-            if keeper.rank_unranked(RECOVERY_CHUNK) >= RECOVERY_CHUNK:
-                await asyncio.sleep(0)  # more seekers wait for a first list: yield, go on
+            # First lists, then the backfill of lists that lost postings: in chunks, yielding
+            # to the agents between them, until both queues are empty.
+            ranked = keeper.rank_unranked(RECOVERY_CHUNK)
+            if ranked + keeper.refill(RECOVERY_CHUNK - ranked) >= RECOVERY_CHUNK:
+                await asyncio.sleep(0)
                 continue
             keeper.sweep(keeper.sweep_budget(SWEEP_TICK_S))
             keeper.sweep_postings(
