@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from bench.pipeline import LoadedWorker
 from bench.results import Row, Section, fmt
-from streams.redis_keys import RedisKeys
+from streams.redis_keys import SCORE_SCALE, RedisKeys
 
 LIST_TARGET_BYTES = 3000  # "<= 3 KB of Redis per seeker list" (issue 7), read strictly
 
@@ -36,6 +37,7 @@ class RedisMemory:
     why_payload: list[int]
     display_bytes: list[int]
     employer_bytes: list[int]
+    float_list_bytes: list[int]  # the same lists stored with float scores
 
 
 def redis_memory(loaded: LoadedWorker, sample: int, *, seed: int = 3) -> RedisMemory:
@@ -59,9 +61,10 @@ def redis_memory(loaded: LoadedWorker, sample: int, *, seed: int = 3) -> RedisMe
             pipe.memory_usage(keys.posting_display(pid), samples=0)
             pipe.memory_usage(keys.posting_list(pid), samples=0)
         posting_replies = pipe.execute()
+        float_list_bytes = _as_float_scores(client, keys, replies[3::6])
     finally:
         client.close()
-    out = RedisMemory(0, [], [], [], [], [], [], [], [], [])
+    out = RedisMemory(0, [], [], [], [], [], [], [], [], [], float_list_bytes)
     for i in range(len(chosen)):
         lst, meta, why, members, meta_fields, why_fields = replies[6 * i : 6 * i + 6]
         if lst is None:  # no list: a seeker nothing matched (counted in coverage, not here)
@@ -83,6 +86,24 @@ def redis_memory(loaded: LoadedWorker, sample: int, *, seed: int = 3) -> RedisMe
     return out
 
 
+def _as_float_scores(
+    client: Any, keys: RedisKeys, lists: list[list[tuple[str, float]]]
+) -> list[int]:
+    """Bytes of each list stored with float relevances instead of integer billionths
+    (the obvious encoding), in a scratch key deleted at once."""
+    scratch = keys.seeker_list("bench-float-scores")
+    out: list[int] = []
+    for members in lists:
+        if not members:
+            continue
+        pipe = client.pipeline(transaction=False)
+        pipe.zadd(scratch, {m: score / SCORE_SCALE for m, score in members})
+        pipe.memory_usage(scratch, samples=0)
+        pipe.unlink(scratch)
+        out.append(pipe.execute()[1])
+    return out
+
+
 def _mean(values: list[int]) -> float | None:
     return float(np.mean(values)) if values else None
 
@@ -98,6 +119,13 @@ def memory_section(loaded: LoadedWorker, mem: RedisMemory) -> tuple[Section, Row
     )
     full = [b for b, n in zip(mem.list_bytes, mem.lengths, strict=True) if n >= 120]
     full_payload = [b for b, n in zip(mem.list_payload, mem.lengths, strict=True) if n >= 120]
+    s.add(
+        "Redis per seeker list, scores as integer billionths (as written)",
+        _mean(mem.list_bytes),
+        "bytes",
+        _mean(mem.float_list_bytes),
+        "the same lists with float scores",
+    )
     if full:
         s.add(
             "Redis per full list (120 members)",
@@ -134,6 +162,7 @@ def memory_section(loaded: LoadedWorker, mem: RedisMemory) -> tuple[Section, Row
         "list_bytes_mean": _mean(mem.list_bytes),
         "list_bytes_p95": float(np.percentile(mem.list_bytes, 95)) if mem.list_bytes else None,
         "full_list_bytes_mean": _mean(full),
+        "float_list_bytes_mean": _mean(mem.float_list_bytes),
         "meta_bytes_mean": _mean(mem.meta_bytes),
         "why_bytes_mean": _mean(mem.why_bytes),
         "posting_display_bytes_mean": _mean(mem.display_bytes),
@@ -149,11 +178,10 @@ def memory_section(loaded: LoadedWorker, mem: RedisMemory) -> tuple[Section, Row
         f"{int((lengths >= 120).sum()):,} full); 95th percentile of a list "
         f"{fmt(float(np.percentile(mem.list_bytes, 95)) if mem.list_bytes else None)} bytes. "
         "Redis keeps a sorted set of up to 128 members as a listpack "
-        "(`zset-max-listpack-entries`), but stores every score that is not an integer as "
-        "its 17-digit decimal string: a member costs about 35 bytes (a 7-character id, a "
-        "19-character score, the entry headers), so a full list needs about 4.2 KB. Scores "
-        "written as integers (for example the probability times 10^6) would be kept as "
-        "integers, about 1.9 KB per full list, but that changes the contract's score values. "
+        "(`zset-max-listpack-entries`), where it stores an integer score in a few bytes but "
+        "any other score as its 17-digit decimal string (about 20 bytes): hence scores as "
+        "integer billionths of the relevance (docs/portal.md). The float baseline is each "
+        "sampled list copied with float scores into a scratch key. "
         f"Per posting: display hash {fmt(_mean(mem.display_bytes))} bytes, employer list "
         f"{fmt(_mean(mem.employer_bytes))} bytes (means)."
     )

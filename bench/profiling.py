@@ -23,6 +23,7 @@ PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("idle (waiting in select)", ("EpollSelector.select", "BaseSelector.select")),
     ("closed postings leaving lists", ("posting_closed",)),
     ("new-posting fan-out", ("_fan_out",)),
+    ("backfilling lists after closes (refill)", ("refill (",)),
     ("re-rank (rank_seeker)", ("rank_seeker (",)),
     ("employer lists", ("_offer_to_employers", "_set_employer")),
     ("training example (features of the pair)", ("training_example",)),

@@ -127,7 +127,8 @@ class Report:
             out += ["## Findings", ""]
             out += [f"- {finding}" for finding in self.findings]
             out.append("")
-        for s in self.sections:
+        # In the order ("1. Limits ..."), whatever order they ran in.
+        for s in sorted(self.sections, key=lambda s: s.title):
             out += [f"## {s.title}", ""]
             if s.rows:
                 out += [

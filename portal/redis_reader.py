@@ -38,6 +38,15 @@ class RedisUnavailable(Exception):
     """Redis cannot be read: down, wrong password or missing permission. Says what to do."""
 
 
+# Sorted-set scores are integers, relevance in billionths: 812345679 is 0.812345679.
+SCORE_SCALE = 1_000_000_000
+
+
+def relevance(redis_score: float) -> float:
+    """``relevance(812345679.0)`` -> ``0.812345679``: a stored score as a relevance in [0, 1]."""
+    return redis_score / SCORE_SCALE
+
+
 def seeker_list_key(prefix: str, seeker_id: str) -> str:
     """``seeker_list_key("jobmatch", "S42")`` -> ``"jobmatch:reco:seeker:{S42}"``."""
     return f"{prefix}:reco:seeker:{{{seeker_id}}}"
@@ -111,7 +120,7 @@ class PortalReader:
             ListItem(
                 rank=rank,
                 posting_id=posting_id,
-                score=float(score),
+                score=relevance(score),
                 reasons=parse_reasons(why.get(posting_id)),
                 posting=displays[posting_id],
             )
@@ -172,7 +181,7 @@ class PortalReader:
         return PostingCandidates(
             posting=PostingDisplay.from_hash(posting_id, fields),
             candidates=tuple(
-                Candidate(rank=rank, seeker_id=seeker_id, score=float(score))
+                Candidate(rank=rank, seeker_id=seeker_id, score=relevance(score))
                 for rank, (seeker_id, score) in enumerate(ranked, start=1)
             ),
         )

@@ -8,6 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Scores in Redis are integers: the pair's relevance (the model's probability) in
+# billionths. Redis keeps a list of up to 128 members as a listpack, where an integer score
+# takes 5 bytes and any other score its 17-digit decimal string: half the bytes per list.
+SCORE_SCALE = 1_000_000_000
+
+
+def redis_score(score: float) -> int:
+    """The integer score Redis stores for a relevance in [0, 1].
+
+    >>> redis_score(0.8123456789)
+    812345679
+    """
+    return round(score * SCORE_SCALE)
+
 
 @dataclass(frozen=True)
 class RedisKeys:

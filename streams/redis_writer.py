@@ -30,7 +30,7 @@ except ImportError:  # redis[hiredis] is a dependency; without it writes are jus
     hiredis = None
 
 from streams import metrics
-from streams.redis_keys import RedisKeys
+from streams.redis_keys import RedisKeys, redis_score
 from streams.redis_scripts import REPLACE_HASH, REPLACE_SEEKER_LIST, UPDATE_SORTED_SET
 
 log = logging.getLogger(__name__)
@@ -272,7 +272,7 @@ class RedisWriter:
         for posting_id, delta in batch.employer.items():
             args = [delta.expire_at, len(delta.remove), *delta.remove]
             for seeker_id, score in delta.add.items():
-                args += [repr(float(score)), seeker_id]
+                args += [redis_score(score), seeker_id]
             pipe.evalsha(sha["zset"], 1, self._keys.posting_list(posting_id), *args)
         for posting_id in batch.dropped:
             pipe.unlink(self._keys.posting_list(posting_id))
@@ -333,7 +333,7 @@ def _take(pending: dict, limit: int) -> dict:  # type: ignore[type-arg]
 def _seeker_args(view: SeekerListView, now_ms: int, reason: str) -> list[object]:
     args: list[object] = [view.ttl_seconds, now_ms, view.model_version, reason, len(view.items)]
     for posting_id, score, _ in view.items:
-        args += [repr(float(score)), posting_id]
+        args += [redis_score(score), posting_id]
     for posting_id, _, why in view.items:
         args += [posting_id, orjson.dumps(list(why))]
     return args

@@ -132,6 +132,11 @@ def write_posting(
     client.hset(posting_display_key(prefix, posting_id), mapping=fields)
 
 
+def stored(scores: dict[str, float]) -> dict[str, int]:
+    """Relevances as the worker stores them: integers in billionths (docs/portal.md)."""
+    return {member: round(score * 1_000_000_000) for member, score in scores.items()}
+
+
 def write_seeker_list(
     client: redis.Redis,
     prefix: str,
@@ -148,7 +153,7 @@ def write_seeker_list(
     pipe = client.pipeline(transaction=True)
     pipe.delete(key, f"{key}:why")
     if scores:
-        pipe.zadd(key, scores)
+        pipe.zadd(key, stored(scores))
     why = {pid: orjson.dumps(r).decode() for pid, r in reasons.items() if pid in scores}
     if why:
         pipe.hset(f"{key}:why", mapping=why)
@@ -187,7 +192,7 @@ def seeded(redis_worker: redis.Redis, test_settings: Settings) -> Seeded:
             redis_worker, prefix, other, {ranked[0]: 0.5}, {}, updated_at=_epoch_ms("2026-08-07")
         )
     candidates = {"S1": 0.91, "S2": 0.74, "S3": 0.52}
-    redis_worker.zadd(posting_candidates_key(prefix, ranked[0]), candidates)
+    redis_worker.zadd(posting_candidates_key(prefix, ranked[0]), stored(candidates))
     return Seeded(test_settings, ranked, displays, reasons)
 
 

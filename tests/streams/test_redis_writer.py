@@ -165,3 +165,23 @@ async def test_a_failed_write_keeps_the_marks_for_a_retry(
     await writer.flush()
     assert writer.pending == 0
     assert redis_worker.zcard(keys.seeker_list("S1")) == 3
+
+
+async def test_scores_are_stored_as_integer_billionths(
+    test_settings: Settings, redis_worker: redis.Redis
+) -> None:
+    keys = RedisKeys(test_settings.key_prefix)
+    items = [(f"P{i:06d}", 0.9 - i / 997, ["희망 직종 일치"]) for i in range(120)]
+    writer = make_writer(test_settings, {"S1": SeekerListView(items, 1, 3600)}, {})
+    writer.mark_seeker("S1", "profile")
+    writer.update_employer_list("P1", add={"S1": 0.123456789012})
+    await writer.flush()
+    stored = redis_worker.zrange(keys.seeker_list("S1"), 0, -1, desc=True, withscores=True)
+    assert stored == [(pid, float(round(score * 1e9))) for pid, score, _ in items]
+    assert redis_worker.zscore(keys.posting_list("P1"), "S1") == 123456789.0
+    # The reason for integers: a listpack keeps them in a few bytes, not a 17-digit string.
+    as_floats = f"{keys.seeker_list('S1')}:floats"
+    redis_worker.zadd(as_floats, {pid: score for pid, score, _ in items})
+    integer_bytes = redis_worker.memory_usage(keys.seeker_list("S1"), samples=0)
+    assert integer_bytes < 0.6 * redis_worker.memory_usage(as_floats, samples=0)
+    assert integer_bytes < 3000

@@ -18,7 +18,7 @@ from kafka import KafkaProducer
 from online_model.snapshot import loads
 from streams.config import Settings
 from streams.producer import EventProducer
-from streams.redis_keys import RedisKeys
+from streams.redis_keys import RedisKeys, redis_score
 from streams.simulator import Market, MarketConfig
 from tests.streams.pipeline.conftest import StartWorker
 from tests.streams.pipeline.recompute import Event, recompute_lists
@@ -67,12 +67,12 @@ def assert_lists_equal_recompute(
     compared = 0
     for seeker_id in sorted(seekers):
         got = reader.zrange(keys.seeker_list(seeker_id), 0, -1, desc=True, withscores=True)
-        want = expected.get(seeker_id, [])
-        # Redis orders equal scores by member, descending here; the ranking breaks ties by
-        # posting id ascending: compare as score-sorted lists with ids for ties.
+        # Stored as integers (billionths). Redis orders equal scores by member, descending
+        # here; the ranking breaks ties by posting id ascending: compare both score-sorted,
+        # ids breaking ties.
+        want = [(p, redis_score(s)) for p, s in expected.get(seeker_id, [])]
         got_sorted = sorted(got, key=lambda pair: (-pair[1], pair[0]))
-        assert [p for p, _ in got_sorted] == [p for p, _ in want], f"list of {seeker_id}"
-        assert [s for _, s in got_sorted] == pytest.approx([s for _, s in want], abs=1e-9)
+        assert got_sorted == sorted(want, key=lambda pair: (-pair[1], pair[0])), seeker_id
         if want:
             meta = reader.hgetall(keys.seeker_meta(seeker_id))
             assert meta["model_version"] == str(snapshot.version)
