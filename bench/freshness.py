@@ -31,9 +31,9 @@ from bench import profiling
 from bench.events import encoded, paced_send
 from bench.harness import log
 from bench.pipeline import Drain, LoadedWorker
-from bench.prom import delta, quantile, share_at_most
 from bench.results import Row, Section, fmt
 from schemas.profiles import ProfileEvent
+from streams.metrics_reader import delta, quantile, share_at_most
 from streams.producer import EventProducer
 from streams.redis_keys import RedisKeys
 

@@ -1,7 +1,5 @@
-"""One real ``jobmatch worker`` process: start, wait ready or idle, read health and RSS, stop.
-
-Adapted from the pipeline tests' helper (bench code does not import from ``tests/``).
-"""
+"""One real ``jobmatch worker`` process: start, wait ready or idle, read health, metrics
+and RSS, stop or kill. The benchmarks and the pipeline tests both drive workers with it."""
 
 from __future__ import annotations
 
@@ -17,8 +15,8 @@ from typing import Any
 import orjson
 
 from bench.harness import ROOT, free_port, wait_for
-from bench.prom import Scrape
 from streams.config import Settings
+from streams.metrics_reader import Scrape
 
 JOBMATCH = Path(sys.executable).parent / "jobmatch"
 
@@ -40,8 +38,17 @@ def worker_env(settings: Settings, **extra: object) -> dict[str, str]:
 class WorkerProcess:
     """A ``jobmatch worker`` subprocess with its own web port, data dir and log file."""
 
-    def __init__(self, settings: Settings, workdir: Path, **extra: object) -> None:
-        self.web_port = free_port()
+    def __init__(
+        self,
+        settings: Settings,
+        workdir: Path,
+        *,
+        web_port: int | None = None,
+        loglevel: str = "warn",
+        **extra: object,
+    ) -> None:
+        self.web_port = web_port or free_port()
+        self.loglevel = loglevel
         self.log_path = workdir / f"worker-{self.web_port}.log"
         self._env = {**os.environ, **worker_env(settings, **extra)}
         self._data_dir = workdir / f"data-{self.web_port}"
@@ -53,7 +60,7 @@ class WorkerProcess:
         with self.log_path.open("ab") as log_file:
             self.proc = subprocess.Popen(
                 [str(JOBMATCH), "worker", "--web-port", str(self.web_port), "--data-dir",
-                 str(self._data_dir), "--loglevel", "warn"],
+                 str(self._data_dir), "--loglevel", self.loglevel],
                 env=self._env,
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
@@ -84,17 +91,16 @@ class WorkerProcess:
         def idle() -> dict[str, Any] | None:
             self.check_alive()
             health = self.health() or {}
-            ok = (
-                health.get("ready")
-                and health.get("lag")
-                and not any(health["lag"].values())
-                and health.get("pending_writes") == 0
-                and (not sweep or health.get("pending_sweep") == 0)
-                and (catalog_records is None or health["catalog_records_read"] >= catalog_records)
+            ok = _caught_up(health, sweep=sweep) and (
+                catalog_records is None or health["catalog_records_read"] >= catalog_records
             )
             return health if ok else None
 
         return wait_for(idle, timeout=timeout, interval=0.25, what=f"worker :{self.web_port} idle")
+
+    def idle(self) -> bool:
+        """Caught up: no lag, nothing waiting to be written or re-ranked."""
+        return _caught_up(self.health() or {}, sweep=True)
 
     def health(self) -> dict[str, Any] | None:
         try:
@@ -107,7 +113,11 @@ class WorkerProcess:
             return None
 
     def scrape(self) -> Scrape:
-        return Scrape.fetch(self.web_port)
+        return Scrape.fetch(f"http://127.0.0.1:{self.web_port}/metrics", timeout=10.0)
+
+    def counter(self, name: str, **labels: str) -> float:
+        """Sum of a metric's samples whose labels include ``labels``, scraped now."""
+        return self.scrape().total(name, **labels)
 
     def rss_bytes(self) -> int:
         """Resident set size of the worker process now."""
@@ -123,10 +133,26 @@ class WorkerProcess:
             self.proc.kill()
             self.proc.wait(timeout=30)
 
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no flush, no commit."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
     def check_alive(self) -> None:
         if self.proc is not None and self.proc.poll() is not None:
             tail = self.log_path.read_text(errors="replace")[-3000:]
             raise RuntimeError(f"worker :{self.web_port} exited ({self.proc.returncode}):\n{tail}")
+
+
+def _caught_up(health: dict[str, Any], *, sweep: bool) -> bool:
+    return bool(
+        health.get("ready")
+        and health.get("lag")
+        and not any(health["lag"].values())
+        and health.get("pending_writes") == 0
+        and (not sweep or health.get("pending_sweep") == 0)
+    )
 
 
 def rss_of(pid: int) -> int:

@@ -72,3 +72,11 @@ def quantile(q: float, buckets: dict[float, float]) -> float | None:
 def delta(later: dict[float, float], earlier: dict[float, float]) -> dict[float, float]:
     """Bucket counts of the interval between two scrapes."""
     return {le: later[le] - earlier.get(le, 0.0) for le in later}
+
+
+def share_at_most(limit: float, buckets: dict[float, float]) -> float | None:
+    """Share of observations <= ``limit`` (``limit`` must be a bucket bound)."""
+    total = buckets.get(math.inf, 0.0)
+    if total <= 0:
+        return None
+    return buckets.get(limit, 0.0) / total

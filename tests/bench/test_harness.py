@@ -18,9 +18,9 @@ from bench import growth, limits, memory, profiling
 from bench.events import encoded, interaction_backlog, new_postings, open_market, profile_updates
 from bench.harness import BenchEnv
 from bench.pipeline import loaded_worker
-from bench.prom import Scrape, delta, quantile, share_at_most
 from bench.results import Report, Section, Target
 from streams.kafka_admin import connect_admin
+from streams.metrics_reader import Scrape, delta, quantile, share_at_most
 
 METRICS = """\
 # HELP jobmatch_freshness_seconds Event time to list written.

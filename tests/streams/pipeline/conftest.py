@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import socket
+import dataclasses
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,25 +13,6 @@ from streams.config import Settings
 from streams.producer import EventProducer
 from tests.streams.pipeline.worker_process import WorkerProcess
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def worker_env(settings: Settings, **extra: object) -> dict[str, str]:
-    """The environment that points a worker at the test's topics and keys."""
-    env = {
-        "JOBMATCH_TOPIC_PREFIX": settings.topic_prefix,
-        "JOBMATCH_APP_ID": settings.topic_prefix,  # changelog topics share the prefix
-        "JOBMATCH_KEY_PREFIX": settings.key_prefix,
-        "JOBMATCH_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
-    }
-    env.update({f"JOBMATCH_{k.upper()}": str(v) for k, v in extra.items()})
-    return env
-
-
 StartWorker = Callable[..., WorkerProcess]
 
 
@@ -41,8 +22,10 @@ def start_worker(kafka_topics: Settings, tmp_path: Path) -> Iterator[StartWorker
     started: list[WorkerProcess] = []
 
     def start(*, web_port: int | None = None, wait: bool = True, **extra: object) -> WorkerProcess:
+        # Consumer groups and changelog topics named after the test's topic prefix.
+        settings = dataclasses.replace(kafka_topics, app_id=kafka_topics.topic_prefix)
         worker = WorkerProcess(
-            worker_env(kafka_topics, **extra), web_port=web_port or free_port(), workdir=tmp_path
+            settings, tmp_path, web_port=web_port, loglevel="info", **extra
         ).start()
         started.append(worker)
         if wait:
