@@ -11,8 +11,11 @@ decides per event what to recompute:
   it (reverse index posting -> lists); :func:`online_model.topk.insert` and ``remove`` say
   when the list alone cannot decide, and then the seeker is re-ranked fully. A posting
   leaving a full list is such a case (what moves up into its slot?): it leaves at once,
-  and the sweeper backfills the slot with a full re-rank moments later, so a seeker that
-  loses several postings in a busy second is re-ranked once, not once per close;
+  and the sweeper backfills the list with a full re-rank later: at once when the list is
+  :data:`REFILL_SHORT_BY` postings short, else within about :data:`REFILL_WITHIN_S`. In a
+  busy market a closing posting sits on hundreds of lists, so re-ranking every holder at
+  every close cost seconds per close; a list a few postings short still shows the rest in
+  exact order;
 * an apply or dismiss takes the posting out of that seeker's list at once;
 * a new model is picked up by the sweeper, which re-ranks every active seeker within the
   horizon, oldest list first.
@@ -60,6 +63,11 @@ KST = dt.timezone(dt.timedelta(hours=9))
 DEADLINE_GRACE_S = 24 * 3600
 # Postings remembered after they close, for the history of late interactions.
 DIRECTORY_SIZE = 500_000
+# A list that lost this many postings it could not backfill alone is re-ranked at once;
+# one that lost fewer, within about REFILL_WITHIN_S, at most REFILL_MAX_PER_TICK per tick.
+REFILL_SHORT_BY = 10
+REFILL_WITHIN_S = 60.0
+REFILL_MAX_PER_TICK = 50
 
 
 def deadline_expire_at(posting: Posting) -> int:
@@ -88,9 +96,11 @@ class ListKeeper:
         self._list_version: dict[str, int] = {}
         self._ranked_at: OrderedDict[str, float] = OrderedDict()  # oldest ranking first
         self._priority: deque[str] = deque()  # owned seekers without a list yet
-        # Seekers whose list lost postings it could not backfill alone (topk.without):
-        # due a full re-rank, oldest first. Their lists take no incremental updates.
-        self._refill: dict[str, None] = {}
+        # Seekers whose list lost postings it could not backfill alone (topk.without), with
+        # how many: due a full re-rank, oldest first; those REFILL_SHORT_BY short also in
+        # _short. Their lists take no incremental updates meanwhile.
+        self._refill: dict[str, int] = {}
+        self._short: dict[str, None] = {}
         self._holders: dict[str, set[str]] = {}  # posting -> owned seekers holding it
         self._employer: dict[str, dict[str, float]] = {}  # posting -> our members
         self._member_of: dict[str, set[str]] = {}  # seeker -> postings listing them
@@ -211,6 +221,7 @@ class ListKeeper:
             filter_stats=self.filter_stats,
         )
         self._refill.pop(seeker_id, None)
+        self._short.pop(seeker_id, None)
         self._set_list(seeker_id, ranked.topk, reason)
         self._list_version[seeker_id] = self.model_version
         self._ranked_at[seeker_id] = time.monotonic()
@@ -269,8 +280,12 @@ class ListKeeper:
         current = self.lists[seeker_id]
         new = None if seeker_id in self._refill else topk.remove(current, posting_id)
         if new is None:
+            if posting_id not in current:
+                return  # waiting for its re-rank, and the posting is not on the list
             new = topk.without(current, posting_id)
-            self._refill.setdefault(seeker_id, None)
+            lost = self._refill[seeker_id] = self._refill.get(seeker_id, 0) + 1
+            if lost >= REFILL_SHORT_BY:
+                self._short[seeker_id] = None
         if new is not current:
             self._set_list(seeker_id, new, reason)
 
@@ -320,6 +335,7 @@ class ListKeeper:
         self._list_version.pop(seeker_id, None)
         self._ranked_at.pop(seeker_id, None)
         self._refill.pop(seeker_id, None)
+        self._short.pop(seeker_id, None)
 
     def _mark(self, seeker_id: str, reason: str) -> None:
         if self.writer is not None:
@@ -427,15 +443,21 @@ class ListKeeper:
                 done += 1
         return done
 
-    def refill(self, budget: int) -> int:
+    def refill(self, budget: int, *, short_only: bool = False) -> int:
         """Re-rank up to ``budget`` seekers whose list lost postings it could not backfill
-        alone, oldest first. Returns how many were re-ranked."""
+        alone: those ``REFILL_SHORT_BY`` short first, then (unless ``short_only``) the
+        others, oldest first. Returns how many were re-ranked."""
         done = 0
-        while self._refill and done < budget:
-            seeker_id = next(iter(self._refill))
-            self.rerank(seeker_id, "refill")  # takes it off the queue
+        while done < budget and (self._short or (self._refill and not short_only)):
+            seeker_id = next(iter(self._short or self._refill))
+            self.rerank(seeker_id, "refill")  # takes it off both queues
             done += 1
         return done
+
+    def refill_budget(self, interval_s: float) -> int:
+        """Lists to backfill per tick so that each waits about ``REFILL_WITHIN_S``."""
+        per_tick = math.ceil(len(self._refill) * interval_s / REFILL_WITHIN_S)
+        return min(per_tick, REFILL_MAX_PER_TICK)
 
     def sweep(self, budget: int) -> int:
         """Re-rank up to ``budget`` seekers whose list is older than the horizon or was

@@ -6,15 +6,21 @@ pipelined round trip, rendering each value at write time. Marking a seeker twice
 flush writes it once, with the latest state, so writes can never land out of order.
 A failed round trip is retried with back-off and nothing marked is dropped.
 
+Background re-ranks (the sweeper's: a new model, the horizon, a first ranking, the backfill
+after closes) can mark thousands of lists at once. They wait in their own queue, written a
+batch at a time after whatever events marked, so a burst of them never delays the lists
+an event changed.
+
 Freshness: an agent notes each event whose effects it marked (``note_event``); the event
-is observed in ``jobmatch_freshness_seconds`` once the flush that follows has written
-everything marked until then, i.e. when every list the event changed is in Redis.
+is observed in ``jobmatch_freshness_seconds`` once every event-driven mark made until then
+is written, i.e. when every list the event changed is in Redis.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -36,6 +42,8 @@ from streams.redis_scripts import REPLACE_HASH, REPLACE_SEEKER_LIST, UPDATE_SORT
 log = logging.getLogger(__name__)
 
 Event = tuple[str, int]  # (kind, event time in ms) for the freshness histogram
+# Reasons of re-ranks that no event is waiting for (see ListKeeper and the sweeper).
+BACKGROUND_REASONS = frozenset({"refill", "sweep", "model", "recovery"})
 
 
 @dataclass(frozen=True)
@@ -122,6 +130,7 @@ class RedisWriter:
         self._max_batch = max_batch
         self._linger_s = linger_s
         self._seekers: dict[str, str] = {}  # seeker_id -> reason of the latest mark
+        self._background: dict[str, str] = {}  # the same, for BACKGROUND_REASONS only
         self._postings: dict[str, None] = {}  # ordered set
         self._employer: dict[str, _EmployerDelta] = {}
         self._employer_dropped: dict[str, None] = {}
@@ -140,7 +149,13 @@ class RedisWriter:
 
     def mark_seeker(self, seeker_id: str, reason: str) -> None:
         """Rewrite ``seeker_id``'s list (or delete it) at the next flush."""
-        self._seekers[seeker_id] = reason
+        if reason not in BACKGROUND_REASONS:
+            self._background.pop(seeker_id, None)
+            self._seekers[seeker_id] = reason
+        elif seeker_id in self._seekers:
+            self._seekers[seeker_id] = reason  # written soon anyway, with the latest reason
+        else:
+            self._background[seeker_id] = reason
         self._poke()
 
     def mark_posting(self, posting_id: str) -> None:
@@ -176,8 +191,8 @@ class RedisWriter:
     @property
     def pending(self) -> int:
         return (
-            len(self._seekers) + len(self._postings) + len(self._employer)
-            + len(self._employer_dropped)
+            len(self._seekers) + len(self._background) + len(self._postings)
+            + len(self._employer) + len(self._employer_dropped)
         )  # fmt: skip
 
     def _poke(self) -> None:
@@ -208,29 +223,48 @@ class RedisWriter:
         await self._idle.wait()
 
     async def flush(self) -> None:
-        """Write everything marked so far; on failure the marks are kept for a retry."""
+        """Write everything marked so far; on failure the marks are kept for a retry.
+
+        In rounds: every event-driven mark made before the round, then the freshness of
+        the events noted before it, then one batch of background marks. Marks made
+        meanwhile (the agents run while a round waits on Redis) go to the next round.
+        """
+        while self.pending or self._events:
+            await self._flush_round()
+        self._idle.set()
+
+    async def _flush_round(self) -> None:
         events, self._events = self._events, []
         try:
-            while self.pending:
+            # The oldest entries of each queue: the ones there when the round began.
+            left = [len(q) for q in (self._seekers, self._postings, self._employer)]
+            left.append(len(self._employer_dropped))
+            while any(left):
+                take = [min(n, self._max_batch) for n in left]
                 batch = _Batch(
-                    seekers=_take(self._seekers, self._max_batch),
-                    postings=_take(self._postings, self._max_batch),
-                    employer=_take(self._employer, self._max_batch),
-                    dropped=_take(self._employer_dropped, self._max_batch),
+                    seekers=_take(self._seekers, take[0]),
+                    postings=_take(self._postings, take[1]),
+                    employer=_take(self._employer, take[2]),
+                    dropped=_take(self._employer_dropped, take[3]),
                 )
-                try:
-                    await self._write(batch)
-                except BaseException:
-                    self._restore(batch)
-                    raise
+                left = [n - t for n, t in zip(left, take, strict=True)]
+                await self._write_or_restore(batch)
         except BaseException:
             self._events = events + self._events
             raise
         written_s = time.time()
         for kind, ts_ms in events:
             metrics.FRESHNESS.labels(kind).observe(max(written_s - ts_ms / 1000, 0.0))
-        if not self.pending and not self._events:
-            self._idle.set()
+        if self._background:
+            batch = _Batch(_take(self._background, self._max_batch), {}, {}, {}, background=True)
+            await self._write_or_restore(batch)
+
+    async def _write_or_restore(self, batch: _Batch) -> None:
+        try:
+            await self._write(batch)
+        except BaseException:
+            self._restore(batch)
+            raise
 
     async def _write(self, batch: _Batch) -> None:
         try:
@@ -289,7 +323,11 @@ class RedisWriter:
     def _restore(self, batch: _Batch) -> None:
         # Marks made while the failed write was in flight are newer and win.
         for seeker_id, reason in batch.seekers.items():
-            self._seekers.setdefault(seeker_id, reason)
+            if batch.background and seeker_id not in self._seekers:
+                self._background.setdefault(seeker_id, reason)
+            elif not batch.background:
+                self._background.pop(seeker_id, None)
+                self._seekers.setdefault(seeker_id, reason)
         for posting_id in batch.postings:
             self._postings.setdefault(posting_id, None)
         for posting_id in batch.dropped:
@@ -311,6 +349,7 @@ class _Batch:
     postings: dict[str, None]
     employer: dict[str, _EmployerDelta]
     dropped: dict[str, None]
+    background: bool = False  # seekers from the background queue
 
 
 def sha1_hex(source: str) -> str:
@@ -324,10 +363,7 @@ def _take(pending: dict, limit: int) -> dict:  # type: ignore[type-arg]
         taken = dict(pending)
         pending.clear()
         return taken
-    taken = {}
-    for key in list(pending)[:limit]:
-        taken[key] = pending.pop(key)
-    return taken
+    return {key: pending.pop(key) for key in list(itertools.islice(pending, limit))}
 
 
 def _seeker_args(view: SeekerListView, now_ms: int, reason: str) -> list[object]:

@@ -126,12 +126,15 @@ def _register_background(rt: Runtime) -> None:
     async def sweeper() -> None:
         await rt.ready.wait()
         while True:
-            # First lists, then the backfill of lists that lost postings: in chunks, yielding
-            # to the agents between them, until both queues are empty.
+            # First lists, and lists many postings short: in chunks, yielding to the agents
+            # between them, until none is left. Then, once a tick, lists a few short, the
+            # horizon and a new model.
             ranked = keeper.rank_unranked(RECOVERY_CHUNK)
-            if ranked + keeper.refill(RECOVERY_CHUNK - ranked) >= RECOVERY_CHUNK:
+            ranked += keeper.refill(RECOVERY_CHUNK - ranked, short_only=True)
+            if ranked >= RECOVERY_CHUNK:
                 await asyncio.sleep(0)
                 continue
+            keeper.refill(keeper.refill_budget(SWEEP_TICK_S))
             keeper.sweep(keeper.sweep_budget(SWEEP_TICK_S))
             keeper.sweep_postings(
                 max(1, len(keeper.catalog) // max(int(settings.sweep_horizon_seconds), 1))

@@ -11,7 +11,7 @@ from typing import Any
 from online_model.recommend import rank_seeker
 from online_model.training import Trainer
 from streams.config import Settings
-from streams.list_keeper import ListKeeper
+from streams.list_keeper import REFILL_MAX_PER_TICK, REFILL_SHORT_BY, ListKeeper
 from streams.seeker_state import SeekerState
 from streams.simulator import Market, MarketConfig
 
@@ -104,3 +104,20 @@ def test_a_seeker_waiting_for_backfill_gets_new_postings_from_the_full_re_rank()
     keeper.refill(budget=len(waiting))
     for sid in keeper.lists:
         assert keeper.lists[sid].ids() == _from_scratch(keeper, sid), sid
+
+
+def test_lists_many_postings_short_are_backfilled_first() -> None:
+    keeper, _, _ = _market_keeper()
+    seeker_id = next(sid for sid, lst in sorted(keeper.lists.items()) if len(lst) == 12)
+    for posting_id in keeper.lists[seeker_id].ids()[:REFILL_SHORT_BY]:
+        keeper.posting_closed(posting_id, live=True)
+    assert len(keeper.lists[seeker_id]) <= 12 - REFILL_SHORT_BY + 1
+    few_short = {sid for sid in keeper._refill if sid not in keeper._short}
+    assert seeker_id in keeper._short and few_short
+
+    assert keeper.refill(budget=1000, short_only=True) >= 1
+    assert seeker_id not in keeper._refill and not keeper._short
+    assert keeper.lists[seeker_id].ids() == _from_scratch(keeper, seeker_id)
+    assert few_short <= set(keeper._refill), "lists a few short wait for the slow lane"
+    # The slow lane: every short list within REFILL_WITHIN_S, a bounded number per tick.
+    assert 1 <= keeper.refill_budget(1.0) <= REFILL_MAX_PER_TICK

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
 
 import orjson
 import pytest
@@ -185,3 +186,33 @@ async def test_scores_are_stored_as_integer_billionths(
     integer_bytes = redis_worker.memory_usage(keys.seeker_list("S1"), samples=0)
     assert integer_bytes < 0.6 * redis_worker.memory_usage(as_floats, samples=0)
     assert integer_bytes < 3000
+
+
+async def test_event_driven_lists_are_written_before_a_burst_of_background_re_ranks(
+    test_settings: Settings, redis_worker: redis.Redis
+) -> None:
+    keys = RedisKeys(test_settings.key_prefix)
+    rendered: list[str] = []
+
+    def render(seeker_id: str) -> SeekerListView:
+        rendered.append(seeker_id)
+        return view(2)
+
+    writer = RedisWriter(
+        worker_client(test_settings), keys, render_seeker=render, render_posting=lambda _: None
+    )
+    background = [f"SB{i:03d}" for i in range(250)]
+    for seeker_id in background:
+        writer.mark_seeker(seeker_id, "refill")
+    writer.mark_seeker("SB007", "profile")  # an event re-ranked one of them meanwhile
+    writer.mark_seeker("SU", "interaction")
+    writer.mark_seeker("SU", "sweep")  # stays urgent, with the latest reason
+    writer.note_event("interaction", int(time.time() * 1000))
+    await writer.flush()
+
+    assert rendered[:2] == ["SB007", "SU"]
+    assert sorted(rendered) == sorted([*background, "SU"])  # everything, each once
+    assert writer.pending == 0
+    assert redis_worker.hget(keys.seeker_meta("SU"), "reason") == "sweep"
+    assert redis_worker.hget(keys.seeker_meta("SB007"), "reason") == "profile"
+    assert redis_worker.hget(keys.seeker_meta("SB200"), "reason") == "refill"
