@@ -33,6 +33,7 @@ from bench.harness import log
 from bench.pipeline import Drain, LoadedWorker
 from bench.results import Row, Section, fmt
 from schemas.profiles import ProfileEvent
+from streams.metrics import FRESHNESS_BUCKETS
 from streams.metrics_reader import delta, quantile, share_at_most
 from streams.producer import EventProducer
 from streams.redis_keys import RedisKeys
@@ -369,8 +370,10 @@ def freshness_section(result: FreshnessRun, plan: FreshnessPlan) -> tuple[Sectio
     s.notes.append(
         "Histogram figures come from the worker's `jobmatch_freshness_seconds` (event `ts` "
         "to the completion of the Redis write that carried the change), differenced over "
-        "the window and interpolated inside buckets (bounds 0.1, 0.25, 0.5, 1, 2.5, 5 s), "
-        "so a p99 between 0.5 and 1 s is certain to be under 1 s but not more exact. Probe "
+        "the window and interpolated linearly inside buckets (bounds "
+        f"{', '.join(f'{b:g}' for b in FRESHNESS_BUCKETS if b <= 900)} s), so a p99 between "
+        "0.5 and 1 s is certain to be under 1 s but not more exact, and one between 60 and "
+        "300 s says no more than that: the probes say how long it really was. Probe "
         "figures are exact: `:meta updated_at` (taken just before the write) minus the "
         "event's `ts`; probes whose list was rewritten since (a new model re-ranks "
         "everyone) are left out. 'lag at end': events not yet consumed when the window "
