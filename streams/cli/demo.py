@@ -68,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
         return proc
 
     metrics_url = f"http://127.0.0.1:{settings.web_port}/metrics"
+    # `kill <demo>` stops the children too, as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         print(f"starting worker (log {logs / 'worker.log'}) ...", file=sys.stderr)
         spawn("worker", [*jobmatch, "worker"])
@@ -93,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         for _, proc in reversed(children):
             if proc.poll() is None:
-                proc.send_signal(signal.SIGINT)
+                # SIGTERM, not SIGINT: a shell starts background jobs with SIGINT ignored.
+                proc.send_signal(signal.SIGTERM)
         for _, proc in reversed(children):
             try:
                 proc.wait(timeout=30)
@@ -101,6 +104,10 @@ def run(args: argparse.Namespace) -> int:
                 proc.kill()
     print("demo stopped; Kafka and Redis keep running (`make down` stops them)", file=sys.stderr)
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _wait_ready(port: int, children: list[tuple[str, subprocess.Popen[bytes]]]) -> None:
