@@ -120,7 +120,8 @@ LAST_EVENT = Gauge(
     ["topic"],
 )
 SWEEP_PENDING = Gauge(
-    "jobmatch_sweep_pending_seekers", "Seekers whose list predates the current model or horizon."
+    "jobmatch_sweep_pending_seekers",
+    "Seekers due a full re-rank: no list yet, a list short of closed postings, or an older model.",
 )
 REDIS_WRITE = Histogram(
     "jobmatch_redis_write_seconds",
