@@ -40,6 +40,8 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
 
 import online_model.features as features  # noqa: E402
 from bench import kiwi_tokenizer  # noqa: E402
+from bench.harness import log  # noqa: E402
+from bench.machine import cpu_model  # noqa: E402
 from online_model import regions  # noqa: E402
 from online_model import text as tokenizers_module  # noqa: E402
 from online_model.evaluation import FATES, MODELS, EvalConfig, EvalResult  # noqa: E402
@@ -74,10 +76,6 @@ class Run:
     @property
     def result(self) -> EvalResult:
         return self.outcome.result
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def run_one(
@@ -265,16 +263,8 @@ def versus(run: Run, other: str) -> str:
 
 
 def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
     return (
-        f"{os.cpu_count()} cores (`nproc`), {cpu}, Python {platform.python_version()}, "
+        f"{os.cpu_count()} cores (`nproc`), {cpu_model()}, Python {platform.python_version()}, "
         f"{platform.system()} {platform.release()}"
     )
 

@@ -18,7 +18,7 @@ def describe(settings: Settings) -> dict[str, str]:
     return {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cpus (nproc)": str(os.cpu_count()),
-        "cpu model": _cpu_model(),
+        "cpu model": cpu_model(),
         "memory": _mem_total(),
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
@@ -33,7 +33,8 @@ def describe(settings: Settings) -> dict[str, str]:
     }
 
 
-def _cpu_model() -> str:
+def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo."""
     try:
         text = Path("/proc/cpuinfo").read_text()
     except OSError:

@@ -323,11 +323,13 @@ class RedisWriter:
     def _restore(self, batch: _Batch) -> None:
         # Marks made while the failed write was in flight are newer and win.
         for seeker_id, reason in batch.seekers.items():
-            if batch.background and seeker_id not in self._seekers:
+            if seeker_id in self._seekers:
+                continue  # marked again by an event meanwhile
+            if batch.background:
                 self._background.setdefault(seeker_id, reason)
-            elif not batch.background:
+            else:
                 self._background.pop(seeker_id, None)
-                self._seekers.setdefault(seeker_id, reason)
+                self._seekers[seeker_id] = reason
         for posting_id in batch.postings:
             self._postings.setdefault(posting_id, None)
         for posting_id in batch.dropped:
