@@ -5,16 +5,23 @@ outcome, updates its table (the durable state, recovered from its changelog afte
 restart) and tells the :class:`~streams.list_keeper.ListKeeper` what changed. Redis
 writes happen in the background writer. ``concurrency=1`` everywhere: with more, Faust's
 at-least-once acknowledgement can skip a message.
+
+Agents acknowledge events in small batches (see :func:`_consume`). The interactions agent
+sends a batch's training examples as one message: a produce per event cost more than all
+the rest of an interaction's work.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import faust
 import orjson
-from faust.types import StreamT
+from faust import Stream
+from faust.types import EventT
 
 from schemas.interactions import Interaction
 from schemas.postings import PostingEvent
@@ -24,7 +31,14 @@ from streams.posting_display import PostingRecord
 from streams.runtime import Runtime
 from streams.seeker_state import SeekerState, apply_interaction, apply_profile_event
 
-Handler = Callable[[Any], Awaitable[None]]
+# A handler applies one parsed event; it may return a training example for the trainer.
+Handler = Callable[[Any], Awaitable[dict[str, object] | None]]
+
+# Handled events are acknowledged (and their training examples sent) in batches of at most
+# BATCH_MAX events, at most BATCH_LINGER_S after the first: see _Batches.
+BATCH_MAX = 500
+BATCH_LINGER_S = 0.05
+ExampleSender = Callable[[list[dict[str, object]]], Awaitable[None]]
 
 
 def register_agents(rt: Runtime) -> None:
@@ -39,7 +53,7 @@ def register_agents(rt: Runtime) -> None:
             keeper.set_seeker(sid, state, reason="profile")
             rt.writer.note_event("profile", event.ts)
 
-    async def on_interaction(event: Interaction) -> None:
+    async def on_interaction(event: Interaction) -> dict[str, object] | None:
         sid = event.seeker_id
         before = keeper.seekers.get(sid, SeekerState())
         posting = keeper.posting(event.posting_id)
@@ -51,14 +65,17 @@ def register_agents(rt: Runtime) -> None:
         state, outcome = apply_interaction(before, event, posting)
         metrics.EVENTS.labels("interactions", outcome).inc()
         if outcome != "applied":
-            return
+            return None
         metrics.INTERACTIONS.labels(event.action, event.source).inc()
         if state is not before:
             rt.seekers_table[sid] = state.to_obj()
             if keeper.record_interaction(sid, state, event):
                 rt.writer.note_event("interaction", event.ts)
-        if example is not None:
-            await channels.training.send(key=sid.encode(), value=orjson.dumps(example))
+        return example
+
+    async def send_examples(examples: list[dict[str, object]]) -> None:
+        # One message per batch (a JSON array); the trainer reads them in order.
+        await channels.training.send(key=b"examples", value=orjson.dumps(examples))
 
     async def on_posting(event: PostingEvent) -> None:
         # Every worker applies postings to its catalog through its own full read of the
@@ -83,21 +100,105 @@ def register_agents(rt: Runtime) -> None:
 
     @app.agent(channels.interactions, concurrency=1, name="interactions")
     async def interactions(stream):  # type: ignore[no-untyped-def]
-        await _consume(rt, "interactions", stream, on_interaction)
+        await _consume(rt, "interactions", stream, on_interaction, send_examples)
 
     @app.agent(channels.postings, concurrency=1, name="postings")
     async def postings(stream):  # type: ignore[no-untyped-def]
         await _consume(rt, "postings", stream, on_posting)
 
 
-async def _consume(rt: Runtime, family: str, stream: StreamT, handle: Handler) -> None:
-    """Decode each message (or dead-letter it), handle it, account for it."""
+async def _consume(
+    rt: Runtime,
+    family: str,
+    stream: Stream[bytes],
+    handle: Handler,
+    send_examples: ExampleSender | None = None,
+) -> None:
+    """Decode each message (or dead-letter it), handle it, account for it; acknowledge the
+    handled events in batches (:class:`_Batches`)."""
     await rt.ready.wait()
-    async for event in stream.events():
-        started = time.perf_counter()
-        parsed = await rt.dead_letters.decode(family, event)
-        if parsed is not None:
-            await handle(parsed)
-        metrics.PROCESSING.labels(family).observe(time.perf_counter() - started)
-        metrics.LAST_EVENT.labels(family).set(time.time())
-        rt.processed.done(event.message.tp, event.message.offset)
+    processing = metrics.PROCESSING.labels(family)
+    last_event = metrics.LAST_EVENT.labels(family)
+    unacked = stream.noack()
+    batches = _Batches(rt, unacked, send_examples)
+    flusher = asyncio.ensure_future(batches.flush_when_quiet())
+    try:
+        async for event in unacked.events():
+            started = time.perf_counter()
+            parsed = await rt.dead_letters.decode(family, event)
+            example = None if parsed is None else await handle(parsed)
+            processing.observe(time.perf_counter() - started)
+            last_event.set(time.time())
+            rt.processed.done(event.message.tp, event.message.offset)
+            batches.add(event, example)
+            if batches.full:
+                await batches.finish()
+            if flusher.done():
+                flusher.result()  # it failed: crash the agent (Faust restarts it)
+    finally:
+        flusher.cancel()
+
+
+class _Batches:
+    """Finishes handled events in batches: sends their training examples to the trainer
+    in one message, waits for their table writes to reach the Kafka client, then
+    acknowledges them. A batch ends at ``BATCH_MAX`` events, or ``BATCH_LINGER_S`` after
+    its first. A crash redelivers every event whose effects may not be in Kafka yet (at
+    least once; event ids make the repeat harmless).
+
+    Faust's own ``Stream.take_events`` batching lost events across a kill -9 here
+    (acknowledged, never applied), so batches are built on ``events()`` of a ``noack()``
+    stream, acknowledged by hand."""
+
+    def __init__(self, rt: Runtime, stream: Stream[bytes], send: ExampleSender | None):
+        self._rt = rt
+        self._stream = stream
+        self._send = send
+        self._events: list[EventT] = []
+        self._examples: list[dict[str, object]] = []
+        self._opened = 0.0
+        self._finishing = asyncio.Lock()  # batches finish one at a time, in order
+
+    def add(self, event: EventT, example: dict[str, object] | None) -> None:
+        if not self._events:
+            self._opened = time.monotonic()
+        self._events.append(event)
+        if example is not None:
+            self._examples.append(example)
+
+    @property
+    def full(self) -> bool:
+        return len(self._events) >= BATCH_MAX
+
+    async def flush_when_quiet(self) -> None:
+        """Finish a batch that has waited ``BATCH_LINGER_S`` for more events."""
+        while True:
+            await asyncio.sleep(BATCH_LINGER_S)
+            if self._events and time.monotonic() - self._opened >= BATCH_LINGER_S:
+                await self.finish()
+
+    async def finish(self) -> None:
+        async with self._finishing:
+            events, examples = self._events, self._examples
+            self._events, self._examples = [], []
+            if not events:
+                return
+            if examples and self._send is not None:
+                await self._send(examples)
+            await _hand_over_table_writes(self._rt.app)
+            for event in events:
+                await self._stream.ack(event)
+            self._rt.batches_handled += 1
+
+
+async def _hand_over_table_writes(app: faust.App) -> None:
+    """Wait until the batch's table writes have left Faust's producer buffer.
+
+    They wait there for a background task to hand them to the Kafka client. Before a commit
+    Faust flushes that buffer, but gives up after 0.1 s without progress, so a busy worker
+    could commit offsets whose changelog records were still buffered and lose them to a
+    kill -9 (the restarted worker would recover an older state). Once handed over, the
+    commit's flush of the Kafka client covers them."""
+    buffer = app.producer.buffer
+    while buffer.size:
+        await buffer.flush()

@@ -71,9 +71,13 @@ class Settings:
     sweep_horizon_seconds: float = 3600.0
     # Keys of a seeker with no event for this long expire.
     seeker_ttl_seconds: int = 30 * 24 * 3600
-    # The trainer publishes a model snapshot after this many examples, or this often.
+    # The trainer publishes a model snapshot after this many examples, or this often; but
+    # never more often than the minimum interval: every worker loads each snapshot and
+    # re-ranks every seeker under it, and at thousands of examples per second 500
+    # examples would be a new model several times a second.
     snapshot_every_examples: int = 500
     snapshot_interval_seconds: float = 30.0
+    snapshot_min_interval_seconds: float = 5.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -104,6 +108,9 @@ class Settings:
             ),
             snapshot_interval_seconds=_env_float(
                 "JOBMATCH_SNAPSHOT_INTERVAL_SECONDS", d.snapshot_interval_seconds
+            ),
+            snapshot_min_interval_seconds=_env_float(
+                "JOBMATCH_SNAPSHOT_MIN_INTERVAL_SECONDS", d.snapshot_min_interval_seconds
             ),
         )
 

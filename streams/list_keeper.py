@@ -16,7 +16,12 @@ decides per event what to recompute:
   busy market a closing posting sits on hundreds of lists, so re-ranking every holder at
   every close cost seconds per close; a list a few postings short still shows the rest in
   exact order;
-* an apply or dismiss takes the posting out of that seeker's list at once;
+* an apply or dismiss takes the posting out of that seeker's list at once; what it adds to
+  the seeker's history (applied before in this occupation, to this employer: features) is
+  ranked in by the same backfill re-rank, so an interaction costs a lookup, not a re-rank;
+* a list that changed by a posting or two (one joined, left or was re-scored) is not
+  rewritten in Redis: the writer changes only those members
+  (:meth:`~streams.redis_writer.RedisWriter.update_seeker`);
 * a new model is picked up by the sweeper, which re-ranks every active seeker within the
   horizon, oldest list first.
 
@@ -38,6 +43,7 @@ import logging
 import math
 import time
 from collections import OrderedDict, deque
+from collections.abc import Collection
 
 from online_model import topk
 from online_model.candidates import FilterStats, SeekerIndex
@@ -64,10 +70,16 @@ DEADLINE_GRACE_S = 24 * 3600
 # Postings remembered after they close, for the history of late interactions.
 DIRECTORY_SIZE = 500_000
 # A list that lost this many postings it could not backfill alone is re-ranked at once;
-# one that lost fewer, within about REFILL_WITHIN_S, at most REFILL_MAX_PER_TICK per tick.
+# one that lost fewer, or whose seeker's history changed, within about REFILL_WITHIN_S,
+# at most REFILL_MAX_PER_TICK per tick.
 REFILL_SHORT_BY = 10
 REFILL_WITHIN_S = 60.0
 REFILL_MAX_PER_TICK = 50
+# A list with more postings changed than this is written whole rather than member by member.
+MAX_TOUCHED = 16
+# Interactions that put a posting in the seeker's applied or dismissed set (filtered out of
+# their list, and the seeker out of the posting's employer list); "hire" implies applying.
+LEAVING_ACTIONS = frozenset({"apply", "dismiss", "hire"})
 
 
 def deadline_expire_at(posting: Posting) -> int:
@@ -96,9 +108,10 @@ class ListKeeper:
         self._list_version: dict[str, int] = {}
         self._ranked_at: OrderedDict[str, float] = OrderedDict()  # oldest ranking first
         self._priority: deque[str] = deque()  # owned seekers without a list yet
-        # Seekers whose list lost postings it could not backfill alone (topk.without), with
-        # how many: due a full re-rank, oldest first; those REFILL_SHORT_BY short also in
-        # _short. Their lists take no incremental updates meanwhile.
+        # Seekers due a full re-rank, oldest first, with how many postings their list lost
+        # that it could not backfill alone (topk.without); 0 when only their history
+        # changed. Those REFILL_SHORT_BY short are also in _short. A list that lost
+        # postings takes no incremental updates meanwhile.
         self._refill: dict[str, int] = {}
         self._short: dict[str, None] = {}
         self._holders: dict[str, set[str]] = {}  # posting -> owned seekers holding it
@@ -179,21 +192,31 @@ class ListKeeper:
     ) -> bool:
         """A state-changing interaction (apply, dismiss, save, hire) was applied.
 
-        The history feeds features (applied before in this occupation, to this employer)
-        and filters (already applied, dismissed), so the seeker is re-ranked fully; an
-        applicant or a dismisser also leaves the posting's employer list. True when a list
-        was rewritten.
+        An applied or dismissed posting leaves the seeker's list at once, and the seeker
+        leaves the posting's employer list. The history also feeds features (applied
+        before in this occupation, to this employer): the seeker is queued for a full
+        re-rank by the sweeper (see :meth:`refill`) instead of re-ranked here, which was
+        most of an interaction's cost. True when the seeker's list changed now.
         """
+        before = self.seekers.get(seeker_id)
         self.seekers[seeker_id] = state
         posting_id = interaction.posting_id
+        leaves = interaction.action in LEAVING_ACTIONS
         members = self._employer.get(posting_id)
-        if interaction.action in ("apply", "dismiss") and members and seeker_id in members:
+        if leaves and members and seeker_id in members:
             # Applied already, or not interested: no longer a candidate to show the employer.
             self._set_employer(posting_id, {k: v for k, v in members.items() if k != seeker_id})
         if state.profile is None or not self.has_model:
             return False
-        self.rerank(seeker_id, "interaction")
-        return True
+        current = self.lists.get(seeker_id)
+        if current is None:  # no list yet, or dropped while the seeker was away
+            self.rerank(seeker_id, "interaction")
+            return True
+        if leaves:
+            self._take_out(seeker_id, posting_id, "interaction")
+        if before is None or state.history != before.history:
+            self._refill.setdefault(seeker_id, 0)
+        return self.lists[seeker_id] is not current
 
     def training_example(self, interaction: Interaction) -> dict[str, object] | None:
         """The example for the trainer, with the features of the pair as it was shown;
@@ -266,19 +289,19 @@ class ListKeeper:
 
     def _insert(self, seeker_id: str, item: topk.TopKItem, reason: str) -> None:
         """A posting joins (or is re-scored on) a seeker's candidates."""
-        if seeker_id in self._refill:
-            return  # the pending full re-rank places it
+        if self._refill.get(seeker_id):
+            return  # the list lost postings: the pending full re-rank places it
         new = topk.insert(self.lists[seeker_id], item)
         if new is None:
             self.rerank(seeker_id, reason)
         elif new is not self.lists[seeker_id]:
-            self._set_list(seeker_id, new, reason)
+            self._set_list(seeker_id, new, reason, incremental=True)
 
     def _take_out(self, seeker_id: str, posting_id: str, reason: str) -> None:
         """A posting leaves a seeker's candidates; it leaves the list now, and when the
         list alone cannot say what moves up, the seeker is queued for a full re-rank."""
         current = self.lists[seeker_id]
-        new = None if seeker_id in self._refill else topk.remove(current, posting_id)
+        new = None if self._refill.get(seeker_id) else topk.remove(current, posting_id)
         if new is None:
             if posting_id not in current:
                 return  # waiting for its re-rank, and the posting is not on the list
@@ -287,13 +310,18 @@ class ListKeeper:
             if lost >= REFILL_SHORT_BY:
                 self._short[seeker_id] = None
         if new is not current:
-            self._set_list(seeker_id, new, reason)
+            self._set_list(seeker_id, new, reason, incremental=True)
 
-    def _set_list(self, seeker_id: str, new: topk.TopKList, reason: str) -> None:
+    def _set_list(
+        self, seeker_id: str, new: topk.TopKList, reason: str, *, incremental: bool = False
+    ) -> None:
+        """Make ``new`` the seeker's list and have it written: whole, or (``incremental``:
+        a posting joined, left or was re-scored) only the postings that changed."""
         old = self.lists.get(seeker_id)
         old_ids = set(old.ids()) if old is not None else set()
         new_ids = set(new.ids())
-        for posting_id in old_ids - new_ids:
+        dropped = old_ids - new_ids
+        for posting_id in dropped:
             holders = self._holders.get(posting_id)
             if holders is not None:
                 holders.discard(seeker_id)
@@ -302,6 +330,14 @@ class ListKeeper:
         for posting_id in new_ids - old_ids:
             self._holders.setdefault(posting_id, set()).add(seeker_id)
         self.lists[seeker_id] = new
+        if incremental and old is not None and self.writer is not None:
+            before = dict(zip(old.posting_ids.tolist(), old.scores.tolist(), strict=True))
+            now = zip(new.posting_ids.tolist(), new.scores.tolist(), strict=True)
+            touched = dropped | {p for p, score in now if before.get(p) != score}
+            if len(touched) <= MAX_TOUCHED:
+                if touched:
+                    self.writer.update_seeker(seeker_id, touched, reason=reason)
+                return
         self._mark(seeker_id, reason)
 
     def _deactivate(self, seeker_id: str) -> None:
@@ -445,8 +481,8 @@ class ListKeeper:
 
     def refill(self, budget: int, *, short_only: bool = False) -> int:
         """Re-rank up to ``budget`` seekers whose list lost postings it could not backfill
-        alone: those ``REFILL_SHORT_BY`` short first, then (unless ``short_only``) the
-        others, oldest first. Returns how many were re-ranked."""
+        alone, or whose history changed: those ``REFILL_SHORT_BY`` short first, then
+        (unless ``short_only``) the others, oldest first. Returns how many were re-ranked."""
         done = 0
         while done < budget and (self._short or (self._refill and not short_only)):
             seeker_id = next(iter(self._short or self._refill))
@@ -521,21 +557,25 @@ class ListKeeper:
 
     def render_seeker(self, seeker_id: str) -> SeekerListView | None:
         """The list as written to Redis with reasons, or None to delete the keys."""
+        return self.render_items(seeker_id, None)
+
+    def render_items(
+        self, seeker_id: str, posting_ids: Collection[str] | None
+    ) -> SeekerListView | None:
+        """The items of the list among ``posting_ids`` (all when None), with reasons; None
+        when the seeker has no list."""
         state = self.seekers.get(seeker_id)
         current = self.lists.get(seeker_id)
         if state is None or state.profile is None or current is None:
             return None
-        ids = current.ids()
-        slots = self.catalog.slots_of(ids)
+        pairs = zip(current.posting_ids.tolist(), current.scores.tolist(), strict=True)
+        held = [(str(p), float(s)) for p, s in pairs if posting_ids is None or p in posting_ids]
+        slots = self.catalog.slots_of([p for p, _ in held])
         rows = feature_matrix(state.profile, state.history, self.catalog, slots, self.context())
         explained = explain_rows(rows, self.snapshot.ranker.weight_vector)
         reasons = dict(zip(self.catalog.posting_ids[slots].tolist(), explained, strict=True))
-        items = [
-            (item.posting_id, item.score, reasons.get(item.posting_id, []))
-            for item in current.items()
-        ]
         return SeekerListView(
-            items=items,
+            items=[(p, score, reasons.get(p, [])) for p, score in held],
             model_version=self._list_version.get(seeker_id, self.model_version),
             ttl_seconds=self.settings.seeker_ttl_seconds,
         )

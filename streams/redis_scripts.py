@@ -37,6 +37,41 @@ end
 return n
 """
 
+# KEYS: list, meta, why. ARGV: ttl_seconds, updated_at, reason, n_remove, n_add,
+#       n_remove x posting_id, n_add x (score, posting_id), n_add x (posting_id, why_json)
+# Changes a few members of a list that exists (a posting joined, left or was re-scored),
+# keeping the rest as written. Returns -1, changing nothing, when members are to be added
+# to a list Redis does not have (never written, emptied or expired): the caller then
+# writes the whole list.
+UPDATE_SEEKER_LIST = """
+local n_remove = tonumber(ARGV[4])
+local n_add = tonumber(ARGV[5])
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  if n_add > 0 then
+    return -1
+  end
+  return 0
+end
+local first = 6
+if n_remove > 0 then
+  redis.call('ZREM', KEYS[1], unpack(ARGV, first, first + n_remove - 1))
+  redis.call('HDEL', KEYS[3], unpack(ARGV, first, first + n_remove - 1))
+end
+first = first + n_remove
+if n_add > 0 then
+  redis.call('ZADD', KEYS[1], unpack(ARGV, first, first + 2 * n_add - 1))
+  redis.call('HSET', KEYS[3], unpack(ARGV, first + 2 * n_add, first + 4 * n_add - 1))
+end
+redis.call('HSET', KEYS[2], 'updated_at', ARGV[2], 'reason', ARGV[3])
+local ttl = tonumber(ARGV[1])
+if ttl > 0 then
+  redis.call('EXPIRE', KEYS[1], ttl)
+  redis.call('EXPIRE', KEYS[2], ttl)
+  redis.call('EXPIRE', KEYS[3], ttl)
+end
+return n_remove + n_add
+"""
+
 # KEYS: a sorted set. ARGV: expire_at (unix seconds, 0 = none), n_remove, members to
 # remove..., then (score, member) pairs to add. Removes and adds in one step.
 UPDATE_SORTED_SET = """

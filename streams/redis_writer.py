@@ -4,6 +4,9 @@ Agents never wait on Redis. They mark what changed (a seeker's list, a posting's
 fields, an employer list) and go on; a background loop writes everything marked in one
 pipelined round trip, rendering each value at write time. Marking a seeker twice before a
 flush writes it once, with the latest state, so writes can never land out of order.
+A list of which only a few postings changed since it was last written (one joined, left
+or was re-scored: a new posting, a close, an apply) is not rewritten: only those members
+change in Redis (``update_seeker``), rendered at write time like everything else.
 A failed round trip is retried with back-off and nothing marked is dropped.
 
 Background re-ranks (the sweeper's: a new model, the horizon, a first ranking, the backfill
@@ -23,7 +26,7 @@ import hashlib
 import itertools
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import orjson
@@ -37,7 +40,12 @@ except ImportError:  # redis[hiredis] is a dependency; without it writes are jus
 
 from streams import metrics
 from streams.redis_keys import RedisKeys, redis_score
-from streams.redis_scripts import REPLACE_HASH, REPLACE_SEEKER_LIST, UPDATE_SORTED_SET
+from streams.redis_scripts import (
+    REPLACE_HASH,
+    REPLACE_SEEKER_LIST,
+    UPDATE_SEEKER_LIST,
+    UPDATE_SORTED_SET,
+)
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +98,8 @@ def use_hiredis_packing(client: aioredis.Redis) -> None:
 
 
 SeekerRenderer = Callable[[str], SeekerListView | None]  # None: delete the seeker's keys
+# The items of a seeker's list among the given posting ids (None: the seeker has no list).
+ItemsRenderer = Callable[[str, Collection[str]], SeekerListView | None]
 PostingRenderer = Callable[[str], PostingView | None]  # None: delete the posting's keys
 
 
@@ -109,6 +119,14 @@ class _EmployerDelta:
             self.add[seeker_id] = score
 
 
+@dataclass
+class _Touched:
+    """Postings of a written list that changed since (joined, left or re-scored)."""
+
+    posting_ids: dict[str, None]  # ordered set
+    reason: str
+
+
 class RedisWriter:
     """Coalesces marks and writes them in pipelined batches (see module docstring)."""
 
@@ -119,17 +137,22 @@ class RedisWriter:
         *,
         render_seeker: SeekerRenderer,
         render_posting: PostingRenderer,
+        render_items: ItemsRenderer | None = None,
         max_batch: int = 100,
-        linger_s: float = 0.002,
+        linger_s: float = 0.01,
     ) -> None:
         self._client = client
         use_hiredis_packing(client)
         self._keys = keys
         self._render_seeker = render_seeker
         self._render_posting = render_posting
+        self._render_items = render_items or self._items_of_full_view
         self._max_batch = max_batch
         self._linger_s = linger_s
         self._seekers: dict[str, str] = {}  # seeker_id -> reason of the latest mark
+        # Seekers of whose written list only a few postings changed since; never also in a
+        # queue of full rewrites, which render the whole list as it is then.
+        self._touched: dict[str, _Touched] = {}
         self._background: dict[str, str] = {}  # the same, for BACKGROUND_REASONS only
         self._postings: dict[str, None] = {}  # ordered set
         self._employer: dict[str, _EmployerDelta] = {}
@@ -140,6 +163,7 @@ class RedisWriter:
         self._idle.set()
         self._sources = {
             "seeker": REPLACE_SEEKER_LIST,
+            "update": UPDATE_SEEKER_LIST,
             "zset": UPDATE_SORTED_SET,
             "hash": REPLACE_HASH,
         }
@@ -149,6 +173,7 @@ class RedisWriter:
 
     def mark_seeker(self, seeker_id: str, reason: str) -> None:
         """Rewrite ``seeker_id``'s list (or delete it) at the next flush."""
+        self._touched.pop(seeker_id, None)  # the rewrite renders those postings too
         if reason not in BACKGROUND_REASONS:
             self._background.pop(seeker_id, None)
             self._seekers[seeker_id] = reason
@@ -156,6 +181,18 @@ class RedisWriter:
             self._seekers[seeker_id] = reason  # written soon anyway, with the latest reason
         else:
             self._background[seeker_id] = reason
+        self._poke()
+
+    def update_seeker(self, seeker_id: str, posting_ids: Iterable[str], *, reason: str) -> None:
+        """Rewrite only ``posting_ids`` of ``seeker_id``'s list at the next flush: each as
+        the list then holds it (score and reasons), or out of it; the rest stays as
+        written. Only for a list whose sole changes since its last write are to these."""
+        if seeker_id in self._seekers or seeker_id in self._background:
+            self.mark_seeker(seeker_id, reason)  # a rewrite is due anyway: make it urgent
+            return
+        pending = self._touched.setdefault(seeker_id, _Touched({}, reason))
+        pending.posting_ids.update(dict.fromkeys(posting_ids))
+        pending.reason = reason
         self._poke()
 
     def mark_posting(self, posting_id: str) -> None:
@@ -191,9 +228,19 @@ class RedisWriter:
     @property
     def pending(self) -> int:
         return (
-            len(self._seekers) + len(self._background) + len(self._postings)
-            + len(self._employer) + len(self._employer_dropped)
+            len(self._seekers) + len(self._touched) + len(self._background)
+            + len(self._postings) + len(self._employer) + len(self._employer_dropped)
         )  # fmt: skip
+
+    def _items_of_full_view(
+        self, seeker_id: str, posting_ids: Collection[str]
+    ) -> SeekerListView | None:
+        """The default ``render_items``: the full view, filtered."""
+        view = self._render_seeker(seeker_id)
+        if view is None:
+            return None
+        items = [item for item in view.items if item[0] in posting_ids]
+        return SeekerListView(items, view.model_version, view.ttl_seconds)
 
     def _poke(self) -> None:
         self._idle.clear()
@@ -237,15 +284,19 @@ class RedisWriter:
         events, self._events = self._events, []
         try:
             # The oldest entries of each queue: the ones there when the round began.
-            left = [len(q) for q in (self._seekers, self._postings, self._employer)]
-            left.append(len(self._employer_dropped))
+            queues = (
+                self._seekers, self._touched, self._postings, self._employer,
+                self._employer_dropped,
+            )  # fmt: skip
+            left = [len(q) for q in queues]
             while any(left):
                 take = [min(n, self._max_batch) for n in left]
                 batch = _Batch(
                     seekers=_take(self._seekers, take[0]),
-                    postings=_take(self._postings, take[1]),
-                    employer=_take(self._employer, take[2]),
-                    dropped=_take(self._employer_dropped, take[3]),
+                    touched=_take(self._touched, take[1]),
+                    postings=_take(self._postings, take[2]),
+                    employer=_take(self._employer, take[3]),
+                    dropped=_take(self._employer_dropped, take[4]),
                 )
                 left = [n - t for n, t in zip(left, take, strict=True)]
                 await self._write_or_restore(batch)
@@ -256,7 +307,8 @@ class RedisWriter:
         for kind, ts_ms in events:
             metrics.FRESHNESS.labels(kind).observe(max(written_s - ts_ms / 1000, 0.0))
         if self._background:
-            batch = _Batch(_take(self._background, self._max_batch), {}, {}, {}, background=True)
+            background = _take(self._background, self._max_batch)
+            batch = _Batch(background, {}, {}, {}, {}, background=True)
             await self._write_or_restore(batch)
 
     async def _write_or_restore(self, batch: _Batch) -> None:
@@ -265,6 +317,8 @@ class RedisWriter:
         except BaseException:
             self._restore(batch)
             raise
+        for seeker_id, reason in batch.rewrite.items():
+            self.mark_seeker(seeker_id, reason)
 
     async def _write(self, batch: _Batch) -> None:
         try:
@@ -293,6 +347,21 @@ class RedisWriter:
             else:
                 pipe.evalsha(sha["seeker"], len(keys), *keys, *_seeker_args(view, now_ms, reason))
                 reasons.append(reason)
+        updates: list[tuple[int, str, str]] = []  # (command index, seeker, reason)
+        for seeker_id, touched in batch.touched.items():
+            view = self._render_items(seeker_id, touched.posting_ids)
+            if view is None:
+                batch.rewrite[seeker_id] = touched.reason  # no list: a full write deletes
+                continue
+            keys = [
+                self._keys.seeker_list(seeker_id),
+                self._keys.seeker_meta(seeker_id),
+                self._keys.seeker_why(seeker_id),
+            ]
+            args = _update_args(view, touched.posting_ids, now_ms, touched.reason)
+            updates.append((len(pipe), seeker_id, touched.reason))
+            pipe.evalsha(sha["update"], len(keys), *keys, *args)
+            reasons.append(touched.reason)
         for posting_id in batch.postings:
             view = self._render_posting(posting_id)
             display_key = self._keys.posting_display(posting_id)
@@ -313,8 +382,11 @@ class RedisWriter:
         if not pipe:
             return
         started = time.perf_counter()
-        await pipe.execute()
+        results = await pipe.execute()
         metrics.REDIS_WRITE.observe(time.perf_counter() - started)
+        for index, seeker_id, reason in updates:
+            if results[index] == -1:  # Redis has no list to change: write it whole
+                batch.rewrite[seeker_id] = reason
         for reason in reasons:
             metrics.LIST_REFRESHES.labels(reason).inc()
         if batch.employer:
@@ -325,11 +397,21 @@ class RedisWriter:
         for seeker_id, reason in batch.seekers.items():
             if seeker_id in self._seekers:
                 continue  # marked again by an event meanwhile
-            if batch.background:
+            # Postings touched meanwhile: the rewrite renders them too, and is as urgent.
+            touched = self._touched.pop(seeker_id, None)
+            if batch.background and touched is None:
                 self._background.setdefault(seeker_id, reason)
             else:
                 self._background.pop(seeker_id, None)
-                self._seekers[seeker_id] = reason
+                self._seekers[seeker_id] = reason if touched is None else touched.reason
+        for seeker_id, touched in batch.touched.items():
+            if seeker_id in self._seekers or seeker_id in self._background:
+                continue  # a rewrite is due, which renders those postings too
+            newer = self._touched.get(seeker_id)
+            if newer is not None:
+                touched.posting_ids.update(newer.posting_ids)
+                touched.reason = newer.reason
+            self._touched[seeker_id] = touched
         for posting_id in batch.postings:
             self._postings.setdefault(posting_id, None)
         for posting_id in batch.dropped:
@@ -348,10 +430,13 @@ class RedisWriter:
 @dataclass
 class _Batch:
     seekers: dict[str, str]
+    touched: dict[str, _Touched]
     postings: dict[str, None]
     employer: dict[str, _EmployerDelta]
     dropped: dict[str, None]
     background: bool = False  # seekers from the background queue
+    # Touched seekers whose list must be written whole after all (set by the write).
+    rewrite: dict[str, str] = field(default_factory=dict)
 
 
 def sha1_hex(source: str) -> str:
@@ -370,6 +455,21 @@ def _take(pending: dict, limit: int) -> dict:  # type: ignore[type-arg]
 
 def _seeker_args(view: SeekerListView, now_ms: int, reason: str) -> list[object]:
     args: list[object] = [view.ttl_seconds, now_ms, view.model_version, reason, len(view.items)]
+    for posting_id, score, _ in view.items:
+        args += [redis_score(score), posting_id]
+    for posting_id, _, why in view.items:
+        args += [posting_id, orjson.dumps(list(why))]
+    return args
+
+
+def _update_args(
+    view: SeekerListView, touched: Collection[str], now_ms: int, reason: str
+) -> list[object]:
+    """UPDATE_SEEKER_LIST's arguments: the touched postings the list no longer holds go,
+    those it holds are written with their current score and reasons."""
+    held = {posting_id for posting_id, _, _ in view.items}
+    gone = [posting_id for posting_id in touched if posting_id not in held]
+    args: list[object] = [view.ttl_seconds, now_ms, reason, len(gone), len(view.items), *gone]
     for posting_id, score, _ in view.items:
         args += [redis_score(score), posting_id]
     for posting_id, _, why in view.items:

@@ -34,3 +34,6 @@ class Runtime:
     # Set once the catalog has caught up and a model snapshot is loaded: agents and the
     # sweeper wait for it, so nobody is ranked against half a catalog.
     ready: asyncio.Event = field(default_factory=asyncio.Event)
+    # Batches the agents have handled: the sweeper compares it across a tick to see
+    # whether events are flowing.
+    batches_handled: int = 0

@@ -90,7 +90,8 @@ class TrainerService:
                 batches = await consumer.getmany(timeout_ms=200)
                 for records in batches.values():
                     for record in records:
-                        self._observe(orjson.loads(record.value))
+                        for example in orjson.loads(record.value):  # a batch's examples
+                            self._observe(example)
                         self._next_offset = record.offset + 1
                 await self._maybe_publish(producer)
         finally:
@@ -149,9 +150,11 @@ class TrainerService:
     async def _maybe_publish(self, producer: AIOKafkaProducer) -> None:
         settings = self._settings
         elapsed = time.monotonic() - self._last_snapshot
-        due = self._since_snapshot >= settings.snapshot_every_examples or (
-            self._since_snapshot > 0 and elapsed >= settings.snapshot_interval_seconds
+        enough = (
+            self._since_snapshot >= settings.snapshot_every_examples
+            and elapsed >= settings.snapshot_min_interval_seconds
         )
+        due = enough or (self._since_snapshot > 0 and elapsed >= settings.snapshot_interval_seconds)
         idle = elapsed >= settings.snapshot_interval_seconds * IDLE_SNAPSHOT_FACTOR
         if due or idle:
             await self._publish(producer)

@@ -62,6 +62,7 @@ def build_worker(settings: Settings) -> Runtime:
         connect_redis(settings),
         RedisKeys(settings.key_prefix),
         render_seeker=keeper.render_seeker,
+        render_items=keeper.render_items,
         render_posting=render_posting,
     )
     keeper.writer = writer
@@ -125,15 +126,18 @@ def _register_background(rt: Runtime) -> None:
     @app.task
     async def sweeper() -> None:
         await rt.ready.wait()
+        batches_seen = rt.batches_handled
         while True:
-            # First lists, and lists many postings short: in chunks, yielding to the agents
-            # between them, until none is left. Then, once a tick, lists a few short, the
-            # horizon and a new model.
+            # First lists, lists many postings short, and, while no events arrive, every
+            # backfill: in chunks, yielding to the agents between them, until none is left.
+            # Then, once a tick, a few backfills, the horizon and a new model.
+            idle = rt.batches_handled == batches_seen
             ranked = keeper.rank_unranked(RECOVERY_CHUNK)
-            ranked += keeper.refill(RECOVERY_CHUNK - ranked, short_only=True)
+            ranked += keeper.refill(RECOVERY_CHUNK - ranked, short_only=not idle)
             if ranked >= RECOVERY_CHUNK:
                 await asyncio.sleep(0)
                 continue
+            batches_seen = rt.batches_handled
             keeper.refill(keeper.refill_budget(SWEEP_TICK_S))
             keeper.sweep(keeper.sweep_budget(SWEEP_TICK_S))
             keeper.sweep_postings(
@@ -186,4 +190,8 @@ def run_worker(settings: Settings, *, loglevel: str = "info") -> None:
     rt = build_worker(settings)
     metrics.MODEL_VERSION.set(0)
     worker = faust.Worker(rt.app, loglevel=loglevel)
+    # At a log level of WARN or above, Faust's start-up spinner sets the root logger to
+    # DEBUG so that every record spins it: each debug call of aiokafka (several per
+    # request) then builds a record only to drop it. A service has no use for a spinner.
+    worker.spinner = None
     worker.execute_from_commandline()

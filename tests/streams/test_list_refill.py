@@ -10,22 +10,28 @@ from typing import Any
 
 from online_model.recommend import rank_seeker
 from online_model.training import Trainer
+from schemas.interactions import Interaction
 from streams.config import Settings
 from streams.list_keeper import REFILL_MAX_PER_TICK, REFILL_SHORT_BY, ListKeeper
-from streams.seeker_state import SeekerState
+from streams.seeker_state import SeekerState, apply_interaction
 from streams.simulator import Market, MarketConfig
 
 START_MS = 1_790_000_000_000
 
 
 class MarkingWriter:
-    """Just enough of RedisWriter for the keeper: counts list rewrites by reason."""
+    """Just enough of RedisWriter for the keeper: counts list rewrites by reason, and
+    remembers which postings of which lists changed without a rewrite."""
 
     def __init__(self) -> None:
         self.marks: Counter[tuple[str, str]] = Counter()
+        self.touched: dict[str, set[str]] = {}
 
     def mark_seeker(self, seeker_id: str, reason: str) -> None:
         self.marks[(seeker_id, reason)] += 1
+
+    def update_seeker(self, seeker_id: str, posting_ids: Any, **_: Any) -> None:
+        self.touched.setdefault(seeker_id, set()).update(posting_ids)
 
     def update_employer_list(self, *_: Any, **__: Any) -> None: ...
     def drop_employer_list(self, *_: object) -> None: ...
@@ -72,12 +78,16 @@ def test_closed_postings_leave_at_once_and_the_slots_are_backfilled_once() -> No
     holders = {sid for sid, lst in keeper.lists.items() if set(closing) & set(lst.ids())}
     assert len(holders) > 3
     assert all(len(keeper.lists[sid]) == 12 for sid in holders), "lists must start full"
+    held = {sid: set(closing) & set(keeper.lists[sid].ids()) for sid in holders}
 
     for posting_id in closing:
         keeper.posting_closed(posting_id, live=True)
 
     for lst in keeper.lists.values():
         assert not set(closing) & set(lst.ids())
+    # Taken out of the lists in Redis, not rewritten.
+    assert not any(reason == "close" for _, reason in writer.marks)
+    assert writer.touched == held
     waiting = {sid for sid in holders if len(keeper.lists[sid]) < 12}
     assert waiting, "no list was left to backfill: the test did not test the refill"
     assert keeper.pending_sweep == len(waiting)
@@ -121,3 +131,23 @@ def test_lists_many_postings_short_are_backfilled_first() -> None:
     assert few_short <= set(keeper._refill), "lists a few short wait for the slow lane"
     # The slow lane: every short list within REFILL_WITHIN_S, a bounded number per tick.
     assert 1 <= keeper.refill_budget(1.0) <= REFILL_MAX_PER_TICK
+
+
+def test_an_apply_takes_the_posting_out_at_once_and_its_history_is_ranked_in_later() -> None:
+    keeper, writer, _ = _market_keeper()
+    seeker_id = sorted(keeper.lists)[0]
+    applied = keeper.lists[seeker_id].ids()[0]
+    event = Interaction("E1", START_MS + 1000, seeker_id, applied, "apply", "reco", 0)
+    before = keeper.seekers[seeker_id]
+    state, outcome = apply_interaction(before, event, keeper.posting(applied))
+    assert outcome == "applied" and state.history != before.history
+
+    assert keeper.record_interaction(seeker_id, state, event), "the list changed at once"
+    assert applied not in keeper.lists[seeker_id]
+    assert writer.touched[seeker_id] == {applied}
+    assert not writer.marks[(seeker_id, "interaction")], "no re-rank in the agent's path"
+    assert keeper.pending_sweep == 1
+
+    assert keeper.refill(budget=1) == 1
+    assert keeper.lists[seeker_id].ids() == _from_scratch(keeper, seeker_id)
+    assert writer.marks[(seeker_id, "refill")] == 1

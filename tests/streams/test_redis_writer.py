@@ -216,3 +216,105 @@ async def test_event_driven_lists_are_written_before_a_burst_of_background_re_ra
     assert redis_worker.hget(keys.seeker_meta("SU"), "reason") == "sweep"
     assert redis_worker.hget(keys.seeker_meta("SB007"), "reason") == "profile"
     assert redis_worker.hget(keys.seeker_meta("SB200"), "reason") == "refill"
+
+
+async def test_a_member_update_changes_only_the_touched_postings(
+    test_settings: Settings, redis_worker: redis.Redis
+) -> None:
+    keys = RedisKeys(test_settings.key_prefix)
+    lists = {"S1": view(5, version=4, ttl=60)}
+    writer = make_writer(test_settings, lists, {})
+    writer.mark_seeker("S1", "profile")
+    await writer.flush()
+    # P1 and P3 leave, P9 joins, P0 is re-scored; P2 and P4 are not touched.
+    items = [
+        ("P0", 9.5, ["거주지 인근"]),
+        ("P9", 4.5, ["희망 임금 충족"]),
+        ("P2", 3.0, []),
+        ("P4", 1.0, []),
+    ]
+    lists["S1"] = SeekerListView(items, model_version=4, ttl_seconds=60)
+    writer.update_seeker("S1", ["P1", "P9"], reason="posting")
+    writer.update_seeker("S1", ["P3", "P0"], reason="interaction")
+    assert writer.pending == 1
+    await writer.flush()
+
+    stored = redis_worker.zrevrange(keys.seeker_list("S1"), 0, -1, withscores=True)
+    assert stored == [("P0", 9.5e9), ("P9", 4.5e9), ("P2", 3e9), ("P4", 1e9)]
+    assert sorted(redis_worker.hkeys(keys.seeker_why("S1"))) == ["P0", "P2", "P4", "P9"]
+    assert orjson.loads(redis_worker.hget(keys.seeker_why("S1"), "P9")) == ["희망 임금 충족"]
+    meta = redis_worker.hgetall(keys.seeker_meta("S1"))
+    assert meta["reason"] == "interaction" and meta["model_version"] == "4"
+    assert 0 < redis_worker.ttl(keys.seeker_list("S1")) <= 60
+
+
+async def test_a_member_update_of_a_list_redis_does_not_have_writes_it_whole(
+    test_settings: Settings, redis_worker: redis.Redis
+) -> None:
+    keys = RedisKeys(test_settings.key_prefix)
+    lists = {"S1": view(3), "S2": view(2)}
+    writer = make_writer(test_settings, lists, {})
+    writer.update_seeker("S1", ["P0"], reason="posting")  # never written: no list in Redis
+    writer.update_seeker("S2", ["P7"], reason="close")  # only a removal: nothing to do
+    await writer.flush()
+    assert redis_worker.zrevrange(keys.seeker_list("S1"), 0, -1) == ["P0", "P1", "P2"]
+    assert redis_worker.hget(keys.seeker_meta("S1"), "reason") == "posting"
+    assert redis_worker.exists(keys.seeker_list("S2"), keys.seeker_meta("S2")) == 0
+    assert writer.pending == 0
+
+
+async def test_a_rewrite_supersedes_pending_member_updates(
+    test_settings: Settings, redis_worker: redis.Redis
+) -> None:
+    keys = RedisKeys(test_settings.key_prefix)
+    lists = {"S1": view(3)}
+    rendered: list[str] = []
+
+    def render(seeker_id: str) -> SeekerListView | None:
+        rendered.append(seeker_id)
+        return lists.get(seeker_id)
+
+    writer = RedisWriter(
+        worker_client(test_settings), keys, render_seeker=render, render_posting=lambda _: None
+    )
+    writer.mark_seeker("S1", "profile")
+    await writer.flush()
+    writer.update_seeker("S1", ["P2"], reason="close")
+    writer.mark_seeker("S1", "posting")
+    assert writer.pending == 1
+    await writer.flush()
+
+    # A member update while a background rewrite waits makes that rewrite urgent.
+    writer.mark_seeker("S1", "refill")
+    writer.update_seeker("S1", ["P2"], reason="close")
+    lists["S1"] = view(2)
+    assert writer._seekers == {"S1": "close"} and not writer._background and not writer._touched
+    rendered.clear()
+    await writer.flush()
+    assert rendered == ["S1"]
+    assert redis_worker.zrevrange(keys.seeker_list("S1"), 0, -1) == ["P0", "P1"]
+
+
+async def test_a_failed_member_update_is_kept_for_a_retry(
+    test_settings: Settings, redis_worker: redis.Redis
+) -> None:
+    keys = RedisKeys(test_settings.key_prefix)
+    lists = {"S1": view(4)}
+    writer = make_writer(test_settings, lists, {})
+    writer.mark_seeker("S1", "profile")
+    await writer.flush()
+    good = writer._client
+    writer._client = worker_client(
+        dataclasses.replace(test_settings, redis_url="redis://127.0.0.1:1/0")
+    )
+    lists["S1"] = SeekerListView(view(4).items[1:3], 1, 3600)
+    writer.update_seeker("S1", ["P0"], reason="close")
+    with pytest.raises((redis.exceptions.ConnectionError, OSError)):
+        await writer.flush()
+    writer.update_seeker("S1", ["P3"], reason="interaction")
+    assert writer.pending == 1
+
+    writer._client = good
+    await writer.flush()
+    assert redis_worker.zrevrange(keys.seeker_list("S1"), 0, -1) == ["P1", "P2"]
+    assert redis_worker.hget(keys.seeker_meta("S1"), "reason") == "interaction"

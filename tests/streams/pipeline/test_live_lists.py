@@ -179,6 +179,10 @@ def test_a_malformed_message_is_dead_lettered_and_the_next_one_is_processed(
     assert by_reason["bad_utf8"]["value_b64"]
     assert worker.counter("jobmatch_dlq_writes_total", topic="profiles") == 2
     assert worker.counter("jobmatch_events_total", topic="profiles", outcome="rejected") == 2
+    # A poller may ask for just the metrics it needs.
+    only = worker.scrape("jobmatch_dlq_writes_total")
+    assert {name for name, _ in only.samples} == {"jobmatch_dlq_writes_total"}
+    assert only.total("jobmatch_dlq_writes_total", topic="profiles") == 2
 
 
 def test_applies_favouring_one_feature_raise_the_model_version_and_re_rank_lists(
