@@ -78,7 +78,8 @@ async def test_samples_find_lists_but_not_meta_or_why_keys(
 ) -> None:
     # A full scan (many calls): the shared server may hold a demo's keys as well.
     assert await reader.sample_seekers(limit=50, max_calls=100_000) == ["S1", "S2", "S3"]
-    assert await reader.sample_seekers(limit=2, max_calls=100_000) == ["S1", "S2"]
+    two = await reader.sample_seekers(limit=2, max_calls=100_000)  # a sample: any two
+    assert len(two) == 2 and set(two) < {"S1", "S2", "S3"}
     assert await reader.sample_postings(limit=50, max_calls=100_000) == [seeded.ranked[0]]
 
 
