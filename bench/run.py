@@ -212,7 +212,15 @@ FIXES = (
     "its weakest member (`ListKeeper.rerank` at 20k postings x 20k seekers, under a "
     "profiler, 6.1 -> 3.4 ms; now cached). Together, on the quick run's market (2k x 2k): "
     "interactions 416 -> about 1,050 events/s, profile updates 155 -> about 270, new "
-    "postings 30 -> about 45."
+    "postings 30 -> about 45. Changed since the previous full run (`make bench` at commit "
+    "89dc952, whose docs/benchmarks.md reported 441 interaction events/s and a sustained "
+    "maximum of 125 mixed events/s): an interaction no longer re-ranks its seeker inside "
+    "the event; a list that changed by a few postings is updated member by member in "
+    "Redis instead of rewritten; agents acknowledge events, and send training examples, in "
+    "batches; the trainer publishes at most one snapshot every 5 s (every 500 examples "
+    "meant several new models a second, each re-ranking every seeker); the benchmark polls "
+    "only the counter it needs instead of every metric ten times a second; and the worker "
+    "no longer runs with the root logger at DEBUG under `--loglevel warn`."
 )
 
 
@@ -226,21 +234,33 @@ def findings(report: Report, plan: Plan) -> list[str]:
         shares = (ix.get("where_time_goes") or {}).get("shares", {})
         actions = ix.get("actions") or {}
         changing = sum(n for a, n in actions.items() if a in ("apply", "save", "dismiss", "hire"))
-        redis_share = sum(v for k, v in shares.items() if k.startswith("Redis writer"))
+        rate, target = ix["events_per_s"], throughput.INTERACTIONS_TARGET
+        verdict = "met" if rate >= target else f"{target / rate:.1f}x short of {target:,.0f}"
+        faust = shares.get("other (Faust/asyncio internals)", 0) + shares.get(
+            "Kafka consume, Faust stream", 0
+        )
+        agent = sum(
+            shares.get(part, 0)
+            for part in (
+                "agent, other",
+                "training example (features of the pair)",
+                "validation (decode)",
+            )
+        )
         out.append(
-            f"**Interactions: {ix['events_per_s']:,.0f} events/s per worker, "
-            f"{throughput.INTERACTIONS_TARGET / ix['events_per_s']:.0f}x short of "
-            f"{throughput.INTERACTIONS_TARGET:,.0f}.** Two limits stack. Faust on this machine: a "
-            f"pass-through agent reads {limits_d['passthrough_faust_per_s']:,.0f} messages/s, "
-            "but an agent that produces one message per event, as the interactions agent does "
-            "(the training example), manages "
-            f"{limits_d['forwarding_faust_per_s']:,.0f}/s before doing any work. The work: "
-            f"{changing / max(sum(actions.values()), 1):.0%} of the simulator's interactions "
-            "change the seeker's history (apply, save, dismiss, hire); each re-ranks the list "
-            "in full and rewrites it and up to 120 employer lists (py-spy: re-rank "
-            f"{shares.get('re-rank (rank_seeker)', 0):.0%}, employer lists "
-            f"{shares.get('employer lists', 0):.0%}, Redis writes "
-            f"{redis_share:.0%} of the event loop)."
+            f"**Interactions: {rate:,.0f} events/s per worker ({verdict}).** An interaction "
+            "costs a lookup, a training example and, for the "
+            f"{changing / max(sum(actions.values()), 1):.0%} that change the seeker's history "
+            "(apply, save, dismiss, hire), a table write and the applied posting leaving the "
+            "list; the re-rank the history calls for is left to the sweeper. What remains is "
+            f"mostly Faust's per-event machinery ({faust:.0%} of the event loop under py-spy; "
+            f"a pass-through agent reads {limits_d['passthrough_faust_per_s']:,.0f} messages/s "
+            "on this machine, and one that produces a message per event "
+            f"{limits_d['forwarding_faust_per_s']:,.0f}/s), then the agent's own work "
+            f"({agent:.0%}), "
+            f"the trainer ({shares.get('trainer', 0):.0%}: this worker holds the training "
+            "partition and learns every example) and the Redis writer "
+            f"({sum(v for k, v in shares.items() if k.startswith('Redis writer')):.0%})."
         )
     fresh = data.get("freshness", {})
     postings = through.get("postings")
@@ -251,20 +271,17 @@ def findings(report: Report, plan: Plan) -> list[str]:
             f"**Freshness is set by posting events, not by the event rate.** With "
             f"{plan.postings:,} postings and {plan.seekers:,} seekers a new posting entered "
             f"{postings['list_refreshes_per_event']:,.0f} lists ({postings['events_per_s']:.1f} "
-            "new postings/s), and a closed posting leaves every list that holds it at once. "
-            "A full list cannot tell which posting takes the freed place; its seeker is "
-            "re-ranked later, by the sweeper, at once when the list is 10 postings short, "
-            "else within about a minute (at 1,000 events/s: "
-            f"{shares.get('closed postings leaving lists', 0):.0%} of the loop in closes, "
+            "new postings/s), and a closed posting leaves every list that holds it at once, "
+            "both written member by member. A full list cannot tell which posting takes a "
+            "freed place; its seeker is re-ranked later by the sweeper (at 1,000 events/s: "
+            f"{shares.get('new-posting fan-out', 0):.0%} of the loop in new-posting fan-outs, "
             f"{shares.get('backfilling lists after closes (refill)', 0):.0%} in backfills, "
-            f"{shares.get('new-posting fan-out', 0):.0%} in new-posting fan-outs, "
+            f"{shares.get('closed postings leaving lists', 0):.0%} in closes, "
             f"{shares.get('Redis writer: render (features + reasons)', 0):.0%} rendering "
-            "lists). Every list a close touches is still rewritten whole (120 members, their "
-            "reasons and :meta). A fan-out runs in one step that holds the event loop. The "
-            f"sustained maximum is {fresh['max_rate']:,.0f} mixed events/s. What would help "
-            "next: remove a closed posting from the lists it leaves with ZREM and HDEL "
-            "instead of rewriting them; keep a few reserve candidates per list, so that most "
-            "removals decide themselves; split a fan-out into chunks that yield."
+            "lists). A fan-out runs in one step that holds the event loop. The sustained "
+            f"maximum is {fresh['max_rate']:,.0f} mixed events/s. What would help next: split "
+            "a fan-out into chunks that yield; keep a few reserve candidates per list, so "
+            "that most removals decide themselves and need no backfill."
         )
     mem = data.get("memory", {})
     if mem.get("list_bytes_mean"):

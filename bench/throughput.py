@@ -258,8 +258,11 @@ def throughput_section(results: list[FamilyResult]) -> tuple[Section, Row]:
         mix = ", ".join(f"{a} {n / total:.0%}" for a, n in by_count)
         s.notes.append(
             f"The interactions are the simulator's own ({mix}): apply, dismiss, save and hire "
-            "change the seeker's history and re-rank their list in full; impressions and "
-            "clicks only produce a training example."
+            "change the seeker's history (a table write; an applied or dismissed posting "
+            "leaves the list at once, and the seeker waits for the sweeper's re-rank); every "
+            "interaction produces a training example. The drain is timed until every event "
+            "is consumed and every list write it caused is in Redis; the sweeper's re-ranks "
+            "(backfills, new models) go on afterwards and are not in the figure."
         )
     s.notes.append(
         "Method: a backlog is written with kcat (far faster than a worker consumes) to the "
