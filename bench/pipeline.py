@@ -28,6 +28,8 @@ class Drain:
     seconds: float
     before: Scrape
     after: Scrape
+    # Seekers left waiting for the sweeper's re-rank at the end, and seconds until none was.
+    deferred: tuple[int, float] = (0, 0.0)
 
     @property
     def rate(self) -> float:

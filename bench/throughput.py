@@ -11,13 +11,14 @@ also sampled with py-spy to say where the worker's time goes.
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from bench import limits, profiling
 from bench.events import encoded, interaction_backlog, new_postings, profile_updates
-from bench.harness import log
+from bench.harness import log, wait_for
 from bench.pipeline import Drain, LoadedWorker
 from bench.results import Row, Section, fmt
 from schemas import Event
@@ -62,6 +63,7 @@ def _measure(
 
     probe = encoded(make(plan.probe[family], "probe"), opened_after_ms=start_ms)
     first = loaded.drain(family, probe, catalog_records=catalog_after(len(probe)))
+    _deferred_reranks(loaded)  # each drain starts with no backfill waiting
     count = _sized(family, first.rate, plan)
     log(f"{family}: probe {first.rate:,.0f}/s; timing a backlog of {count:,}")
     messages = encoded(make(count, "main"), opened_after_ms=start_ms)
@@ -84,10 +86,25 @@ def _measure(
         catalog_records=catalog_after(len(messages)),
         on_started=start_profiler if profile else None,
     )
+    drain.deferred = _deferred_reranks(loaded)
     if thread is not None:
         thread.join()
     raw = sampled.get("raw")
     return drain, profiling.breakdown(raw) if raw else None
+
+
+def _deferred_reranks(loaded: LoadedWorker) -> tuple[int, float]:
+    """Seekers left waiting for the sweeper's backfill re-rank when a drain ended, and how
+    long after it the sweeper had re-ranked them all."""
+    started = time.monotonic()
+    left = int((loaded.worker.health() or {}).get("pending_refill", 0))
+
+    def done() -> bool:
+        loaded.worker.check_alive()
+        return (loaded.worker.health() or {}).get("pending_refill", 1) == 0
+
+    wait_for(done, timeout=600, interval=0.1, what="backfill re-ranks done")
+    return left, time.monotonic() - started
 
 
 def run_families(loaded: LoadedWorker, plan: ThroughputPlan) -> tuple[list[FamilyResult], dict]:
@@ -123,6 +140,8 @@ def run_families(loaded: LoadedWorker, plan: ThroughputPlan) -> tuple[list[Famil
             "median_agent_ms": drain.processing_quantile_ms(0.5),
             "p99_agent_ms": drain.processing_quantile_ms(0.99),
             "list_refreshes_per_event": _refreshes(drain) / drain.events,
+            "deferred_reranks": drain.deferred[0],
+            "deferred_seconds": round(drain.deferred[1], 2),
             "topic_messages_for_baselines": expect,
         }
         if family == "interactions":
@@ -246,7 +265,9 @@ def throughput_section(results: list[FamilyResult]) -> tuple[Section, Row]:
             f"{d['seconds']} s; time in the agent per event: mean {mean:.2f} ms, median "
             f"{fmt(d['median_agent_ms'])} ms, p99 {fmt(d['p99_agent_ms'])} ms (Redis writes "
             f"happen in the writer task, not in the agent); "
-            f"{d['list_refreshes_per_event']:.2f} seeker lists written per event."
+            f"{d['list_refreshes_per_event']:.2f} seeker lists written per event; "
+            f"{d['deferred_reranks']:,} seekers left waiting for the sweeper's re-rank, all "
+            f"re-ranked {d['deferred_seconds']} s later."
             if isinstance(mean, float)
             else f"*{names[r.family]}*: backlog of {d['backlog']:,} events in {d['seconds']} s."
         )

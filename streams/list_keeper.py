@@ -541,6 +541,11 @@ class ListKeeper:
         return max(1, math.ceil(per_tick))
 
     @property
+    def pending_refill(self) -> int:
+        """Seekers waiting for a backfill re-rank (lost postings, or a changed history)."""
+        return len(self._refill)
+
+    @property
     def pending_sweep(self) -> int:
         version = self.model_version
         stale = sum(1 for sid, v in self._list_version.items() if v != version)

@@ -160,6 +160,7 @@ class RedisWriter:
         self._events: list[Event] = []
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
+        self._in_flight = 0  # marks and events taken by the round under way
         self._idle.set()
         self._sources = {
             "seeker": REPLACE_SEEKER_LIST,
@@ -173,7 +174,10 @@ class RedisWriter:
 
     def mark_seeker(self, seeker_id: str, reason: str) -> None:
         """Rewrite ``seeker_id``'s list (or delete it) at the next flush."""
-        self._touched.pop(seeker_id, None)  # the rewrite renders those postings too
+        # The rewrite renders the touched postings too, and is as urgent as their update.
+        touched = self._touched.pop(seeker_id, None)
+        if touched is not None and reason in BACKGROUND_REASONS:
+            reason = touched.reason
         if reason not in BACKGROUND_REASONS:
             self._background.pop(seeker_id, None)
             self._seekers[seeker_id] = reason
@@ -209,6 +213,7 @@ class RedisWriter:
     def note_event(self, kind: str, ts_ms: int) -> None:
         """Observe this event's freshness once everything marked so far is written."""
         self._events.append((kind, ts_ms))
+        self._poke()  # even if it marked nothing (a posting no list wanted)
 
     def update_employer_list(
         self,
@@ -227,9 +232,12 @@ class RedisWriter:
 
     @property
     def pending(self) -> int:
+        """Marks not written yet (queued or in a write under way), and noted events whose
+        freshness is not observed yet: 0 means Redis holds everything marked so far."""
         return (
             len(self._seekers) + len(self._touched) + len(self._background)
             + len(self._postings) + len(self._employer) + len(self._employer_dropped)
+            + len(self._events) + self._in_flight
         )  # fmt: skip
 
     def _items_of_full_view(
@@ -276,13 +284,14 @@ class RedisWriter:
         the events noted before it, then one batch of background marks. Marks made
         meanwhile (the agents run while a round waits on Redis) go to the next round.
         """
-        while self.pending or self._events:
+        while self.pending:
             await self._flush_round()
         self._idle.set()
 
     async def _flush_round(self) -> None:
         events, self._events = self._events, []
         try:
+            self._in_flight = len(events)
             # The oldest entries of each queue: the ones there when the round began.
             queues = (
                 self._seekers, self._touched, self._postings, self._employer,
@@ -299,17 +308,25 @@ class RedisWriter:
                     dropped=_take(self._employer_dropped, take[4]),
                 )
                 left = [n - t for n, t in zip(left, take, strict=True)]
+                self._in_flight += batch.size
                 await self._write_or_restore(batch)
+                self._in_flight -= batch.size
         except BaseException:
             self._events = events + self._events
             raise
+        finally:
+            self._in_flight = 0
         written_s = time.time()
         for kind, ts_ms in events:
             metrics.FRESHNESS.labels(kind).observe(max(written_s - ts_ms / 1000, 0.0))
         if self._background:
             background = _take(self._background, self._max_batch)
             batch = _Batch(background, {}, {}, {}, {}, background=True)
-            await self._write_or_restore(batch)
+            self._in_flight = len(background)
+            try:
+                await self._write_or_restore(batch)
+            finally:
+                self._in_flight = 0
 
     async def _write_or_restore(self, batch: _Batch) -> None:
         try:
@@ -437,6 +454,13 @@ class _Batch:
     background: bool = False  # seekers from the background queue
     # Touched seekers whose list must be written whole after all (set by the write).
     rewrite: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        return (
+            len(self.seekers) + len(self.touched) + len(self.postings) + len(self.employer)
+            + len(self.dropped)
+        )  # fmt: skip
 
 
 def sha1_hex(source: str) -> str:

@@ -176,6 +176,7 @@ async def _health(rt: Runtime) -> dict[str, object]:
         "seekers_owned": len(keeper.seekers),
         "lists": len(keeper.lists),
         "pending_sweep": keeper.pending_sweep,
+        "pending_refill": keeper.pending_refill,
         "pending_writes": rt.writer.pending,
         "trainer_active": rt.trainer.trainer is not None,
     }

@@ -318,3 +318,31 @@ async def test_a_failed_member_update_is_kept_for_a_retry(
     await writer.flush()
     assert redis_worker.zrevrange(keys.seeker_list("S1"), 0, -1) == ["P1", "P2"]
     assert redis_worker.hget(keys.seeker_meta("S1"), "reason") == "interaction"
+
+
+async def test_pending_counts_writes_under_way_and_unobserved_events(
+    test_settings: Settings, redis_worker: redis.Redis
+) -> None:
+    # "Nothing pending" must mean Redis holds everything marked: benchmarks and tests
+    # wait on it, and a write under way is not in Redis yet.
+    seen_while_rendering: list[int] = []
+    writer: RedisWriter
+
+    def render(seeker_id: str) -> SeekerListView:
+        seen_while_rendering.append(writer.pending)
+        return view(2)
+
+    writer = RedisWriter(
+        worker_client(test_settings),
+        RedisKeys(test_settings.key_prefix),
+        render_seeker=render,
+        render_posting=lambda _: None,
+    )
+    writer.mark_seeker("S1", "profile")
+    writer.note_event("profile", int(time.time() * 1000))
+    await writer.flush()
+    assert seen_while_rendering == [2], "the mark and the event, both under way"
+    writer.note_event("posting", int(time.time() * 1000))  # an event that marked nothing
+    assert writer.pending == 1
+    await writer.flush()
+    assert writer.pending == 0
