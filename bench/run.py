@@ -174,7 +174,8 @@ def run_pipeline(plan: Plan, report: Report, workdir: Path) -> freshness.Level |
             f"{env.settings.seeker_partitions} seeker partitions, on a simulated market of "
             f"{plan.postings:,} open postings and {plan.seekers:,} seekers (loaded in "
             f"{loaded.load_seconds['postings'] + loaded.load_seconds['profiles']:.0f} s), "
-            "default settings (lists of 120, sweep horizon 1 h, a snapshot every 500 examples)."
+            "default settings (lists of 120, sweep horizon 1 h, a snapshot every 500 examples "
+            "but at most every 5 s)."
         )
         half = [lv for lv in levels if lv.label.startswith("50%")]
         return half[0] if half else None
