@@ -6,10 +6,21 @@ on Redis Cluster. They run under the worker's ACL user, whose key patterns still
 
 from __future__ import annotations
 
+# A seeker's three keys (list, meta, why) live for ARGV[1] seconds more (0: no expiry).
+_EXPIRE_SEEKER_KEYS = """
+local ttl = tonumber(ARGV[1])
+if ttl > 0 then
+  redis.call('EXPIRE', KEYS[1], ttl)
+  redis.call('EXPIRE', KEYS[2], ttl)
+  redis.call('EXPIRE', KEYS[3], ttl)
+end
+"""
+
 # KEYS: list, meta, why.
 # ARGV: ttl_seconds, updated_at, model_version, reason, n,
 #       n x (score, posting_id), n x (posting_id, why_json)
-REPLACE_SEEKER_LIST = """
+REPLACE_SEEKER_LIST = (
+    """
 redis.call('DEL', KEYS[1], KEYS[3])
 local n = tonumber(ARGV[5])
 if n > 0 then
@@ -28,14 +39,11 @@ if n > 0 then
   redis.call('HSET', KEYS[3], unpack(h))
 end
 redis.call('HSET', KEYS[2], 'updated_at', ARGV[2], 'model_version', ARGV[3], 'reason', ARGV[4])
-local ttl = tonumber(ARGV[1])
-if ttl > 0 then
-  redis.call('EXPIRE', KEYS[1], ttl)
-  redis.call('EXPIRE', KEYS[2], ttl)
-  redis.call('EXPIRE', KEYS[3], ttl)
-end
-return n
 """
+    + _EXPIRE_SEEKER_KEYS
+    + """return n
+"""
+)
 
 # KEYS: list, meta, why. ARGV: ttl_seconds, updated_at, reason, n_remove, n_add,
 #       n_remove x posting_id, n_add x (score, posting_id), n_add x (posting_id, why_json)
@@ -43,7 +51,8 @@ return n
 # keeping the rest as written. Returns -1, changing nothing, when members are to be added
 # to a list Redis does not have (never written, emptied or expired): the caller then
 # writes the whole list.
-UPDATE_SEEKER_LIST = """
+UPDATE_SEEKER_LIST = (
+    """
 local n_remove = tonumber(ARGV[4])
 local n_add = tonumber(ARGV[5])
 if redis.call('EXISTS', KEYS[1]) == 0 then
@@ -63,14 +72,11 @@ if n_add > 0 then
   redis.call('HSET', KEYS[3], unpack(ARGV, first + 2 * n_add, first + 4 * n_add - 1))
 end
 redis.call('HSET', KEYS[2], 'updated_at', ARGV[2], 'reason', ARGV[3])
-local ttl = tonumber(ARGV[1])
-if ttl > 0 then
-  redis.call('EXPIRE', KEYS[1], ttl)
-  redis.call('EXPIRE', KEYS[2], ttl)
-  redis.call('EXPIRE', KEYS[3], ttl)
-end
-return n_remove + n_add
 """
+    + _EXPIRE_SEEKER_KEYS
+    + """return n_remove + n_add
+"""
+)
 
 # KEYS: a sorted set. ARGV: expire_at (unix seconds, 0 = none), n_remove, members to
 # remove..., then (score, member) pairs to add. Removes and adds in one step.

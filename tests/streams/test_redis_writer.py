@@ -24,13 +24,26 @@ def worker_client(settings: Settings) -> aioredis.Redis:
 
 
 def make_writer(settings: Settings, lists: dict, postings: dict, **kw) -> RedisWriter:
+    kw.setdefault("render_seeker", lists.get)
     return RedisWriter(
         worker_client(settings),
         RedisKeys(settings.key_prefix),
-        render_seeker=lists.get,
         render_posting=postings.get,
         **kw,
     )
+
+
+def recording_writer(
+    settings: Settings, lists: dict[str, SeekerListView]
+) -> tuple[RedisWriter, list[str]]:
+    """A writer over ``lists`` that records, in order, which seekers it renders."""
+    rendered: list[str] = []
+
+    def render(seeker_id: str) -> SeekerListView | None:
+        rendered.append(seeker_id)
+        return lists.get(seeker_id)
+
+    return make_writer(settings, {}, {}, render_seeker=render), rendered
 
 
 def view(n: int, version: int = 1, ttl: int = 3600) -> SeekerListView:
@@ -192,16 +205,10 @@ async def test_event_driven_lists_are_written_before_a_burst_of_background_re_ra
     test_settings: Settings, redis_worker: redis.Redis
 ) -> None:
     keys = RedisKeys(test_settings.key_prefix)
-    rendered: list[str] = []
-
-    def render(seeker_id: str) -> SeekerListView:
-        rendered.append(seeker_id)
-        return view(2)
-
-    writer = RedisWriter(
-        worker_client(test_settings), keys, render_seeker=render, render_posting=lambda _: None
-    )
     background = [f"SB{i:03d}" for i in range(250)]
+    writer, rendered = recording_writer(
+        test_settings, {seeker_id: view(2) for seeker_id in [*background, "SU"]}
+    )
     for seeker_id in background:
         writer.mark_seeker(seeker_id, "refill")
     writer.mark_seeker("SB007", "profile")  # an event re-ranked one of them meanwhile
@@ -268,15 +275,7 @@ async def test_a_rewrite_supersedes_pending_member_updates(
 ) -> None:
     keys = RedisKeys(test_settings.key_prefix)
     lists = {"S1": view(3)}
-    rendered: list[str] = []
-
-    def render(seeker_id: str) -> SeekerListView | None:
-        rendered.append(seeker_id)
-        return lists.get(seeker_id)
-
-    writer = RedisWriter(
-        worker_client(test_settings), keys, render_seeker=render, render_posting=lambda _: None
-    )
+    writer, rendered = recording_writer(test_settings, lists)
     writer.mark_seeker("S1", "profile")
     await writer.flush()
     writer.update_seeker("S1", ["P2"], reason="close")
