@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
@@ -29,6 +30,22 @@ log = logging.getLogger(__name__)
 # Publish a snapshot this often even without new examples, so the reference time of
 # time features (posting age, days to deadline) keeps moving.
 IDLE_SNAPSHOT_FACTOR = 20
+
+
+def training_examples(value: bytes) -> list[dict[str, Any]]:
+    """The examples in one training message: a batch (a JSON array), or one example as
+    workers wrote before they batched (a topic keeps those until retention drops them).
+    Anything else is skipped with a warning: one bad message must not stop training."""
+    try:
+        payload = orjson.loads(value)
+    except orjson.JSONDecodeError:
+        payload = None
+    if isinstance(payload, dict):
+        return [payload]
+    if isinstance(payload, list) and all(isinstance(item, dict) for item in payload):
+        return payload
+    log.warning("trainer: skipped a training message that is not examples: %.80r", value)
+    return []
 
 
 class _Assignment(ConsumerRebalanceListener):
@@ -90,7 +107,7 @@ class TrainerService:
                 batches = await consumer.getmany(timeout_ms=200)
                 for records in batches.values():
                     for record in records:
-                        for example in orjson.loads(record.value):  # a batch's examples
+                        for example in training_examples(record.value):
                             self._observe(example)
                         self._next_offset = record.offset + 1
                 await self._maybe_publish(producer)
