@@ -32,6 +32,19 @@ log = logging.getLogger(__name__)
 IDLE_SNAPSHOT_FACTOR = 20
 
 
+def snapshot_due(settings: Settings, examples: int, elapsed_s: float) -> bool:
+    """Whether to publish a snapshot ``elapsed_s`` after the last, ``examples`` learned
+    since: after ``snapshot_every_examples`` but not within the minimum interval; after
+    the interval if there is anything new; and now and then even without (time features)."""
+    enough = (
+        examples >= settings.snapshot_every_examples
+        and elapsed_s >= settings.snapshot_min_interval_seconds
+    )
+    late = examples > 0 and elapsed_s >= settings.snapshot_interval_seconds
+    idle = elapsed_s >= settings.snapshot_interval_seconds * IDLE_SNAPSHOT_FACTOR
+    return enough or late or idle
+
+
 def training_examples(value: bytes) -> list[dict[str, Any]]:
     """The examples in one training message: a batch (a JSON array), or one example as
     workers wrote before they batched (a topic keeps those until retention drops them).
@@ -165,15 +178,8 @@ class TrainerService:
         self._counted = (labelled, positives)
 
     async def _maybe_publish(self, producer: AIOKafkaProducer) -> None:
-        settings = self._settings
         elapsed = time.monotonic() - self._last_snapshot
-        enough = (
-            self._since_snapshot >= settings.snapshot_every_examples
-            and elapsed >= settings.snapshot_min_interval_seconds
-        )
-        due = enough or (self._since_snapshot > 0 and elapsed >= settings.snapshot_interval_seconds)
-        idle = elapsed >= settings.snapshot_interval_seconds * IDLE_SNAPSHOT_FACTOR
-        if due or idle:
+        if snapshot_due(self._settings, self._since_snapshot, elapsed):
             await self._publish(producer)
 
     async def _publish(self, producer: AIOKafkaProducer) -> None:
