@@ -5,6 +5,10 @@ every message and produce the record's :meth:`DeadLetter.to_json` to the DLQ top
 like the original. The record keeps the original bytes (as text when they are UTF-8,
 base64 otherwise), where they came from and why they were rejected; docs/events.md
 documents it and ``schemas/jsonschema/dlq.schema.json`` describes it.
+
+A record must itself fit in a Kafka message: :meth:`DeadLetter.fit` cuts an oversized key
+or value (the original stays in its topic at the recorded offset) and records the
+original sizes, so that no message, however large, can stop its partition.
 """
 
 from __future__ import annotations
@@ -12,12 +16,13 @@ from __future__ import annotations
 import base64
 import binascii
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
 
-from schemas.errors import BAD_JSON, REASONS, ValidationError
+from schemas.codec import key_of
+from schemas.errors import BAD_JSON, KEY_MISMATCH, REASONS, ValidationError
 from schemas.fields import Enum, Int, Nullable, Prop, Str, describe
 from schemas.spec import EPOCH_MS, MAX_MESSAGE_BYTES
 from schemas.validate import Event, parse_event
@@ -39,7 +44,15 @@ DLQ_PROPS: tuple[Prop, ...] = (
     Prop("error", TEXT, True, "The field path and the problem, for people."),
     Prop("value", TEXT, False, "The original value as text, when UTF-8."),
     Prop("value_b64", TEXT, False, "The original value, base64, when not UTF-8."),
+    Prop("key_size", Int(0, 2**31 - 1), False, "The original key's size in bytes, when cut."),
+    Prop("value_size", Int(0, 2**31 - 1), False, "The original value's size in bytes, when cut."),
 )
+
+# What :meth:`DeadLetter.fit` keeps of a rejected message. Contract keys are ids of at most
+# a few dozen bytes; a value over the event limit (64 KiB by default) is rejected unread.
+# Base64 adds a third, so a fitted record stays far below Kafka's default 1 MiB limit.
+MAX_DEAD_KEY_BYTES = 1024
+MAX_DEAD_VALUE_BYTES = 256 * 1024
 
 
 def _text_or_b64(name: str, data: bytes, out: dict[str, Any]) -> None:
@@ -49,7 +62,7 @@ def _text_or_b64(name: str, data: bytes, out: dict[str, Any]) -> None:
         out[f"{name}_b64"] = base64.b64encode(data).decode("ascii")
 
 
-def _wall_clock_ms() -> int:
+def wall_clock_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
@@ -91,6 +104,52 @@ class DeadLetter:
     reason: str
     error: str
     rejected_at: int
+    key_size: int | None = None  # the original sizes, set when fit() cut key or value
+    value_size: int | None = None
+
+    def fit(
+        self,
+        *,
+        max_key_bytes: int = MAX_DEAD_KEY_BYTES,
+        max_value_bytes: int = MAX_DEAD_VALUE_BYTES,
+    ) -> DeadLetter:
+        """This record with a key or value longer than the limits cut to them.
+
+        The cut is noted in ``error`` and the original sizes in ``key_size`` /
+        ``value_size``; the whole message stays in its topic at ``topic[partition]@offset``.
+
+        Examples
+        --------
+        >>> dl = DeadLetter("t", 0, 9, b"k" * 5000, b"v" * 10, "key_mismatch", "key", 0)
+        >>> cut = dl.fit(max_key_bytes=4)
+        >>> cut.key, cut.key_size, cut.value_size, cut.value
+        (b'kkkk', 5000, None, b'vvvvvvvvvv')
+        >>> cut.error
+        'key (key cut to its first 4 of 5000 bytes; the original is at t[0]@9)'
+        >>> small = DeadLetter("t", 0, 9, b"P1", b"{}", "schema", "e", 0)
+        >>> small.fit() is small
+        True
+        """
+        key, value = self.key, self.value
+        cut: list[str] = []
+        key_size = value_size = None
+        if key is not None and len(key) > max_key_bytes:
+            key_size, key = len(key), key[:max_key_bytes]
+            cut.append(f"key cut to its first {max_key_bytes} of {key_size} bytes")
+        if len(value) > max_value_bytes:
+            value_size, value = len(value), value[:max_value_bytes]
+            cut.append(f"value cut to its first {max_value_bytes} of {value_size} bytes")
+        if not cut:
+            return self
+        where = f"the original is at {self.topic}[{self.partition}]@{self.offset}"
+        return replace(
+            self,
+            key=key,
+            value=value,
+            key_size=key_size,
+            value_size=value_size,
+            error=f"{self.error} ({'; '.join(cut)}; {where})",
+        )
 
     def to_obj(self) -> dict[str, Any]:
         """The DLQ record as a JSON object (see docs/events.md)."""
@@ -108,6 +167,10 @@ class DeadLetter:
         out["reason"] = self.reason
         out["error"] = self.error
         _text_or_b64("value", self.value, out)
+        if self.key_size is not None:
+            out["key_size"] = self.key_size
+        if self.value_size is not None:
+            out["value_size"] = self.value_size
         return out
 
     def to_json(self) -> bytes:
@@ -148,6 +211,8 @@ class DeadLetter:
             reason=fields["reason"],
             error=fields["error"],
             rejected_at=fields["rejected_at"],
+            key_size=fields.get("key_size"),
+            value_size=fields.get("value_size"),
         )
 
 
@@ -187,7 +252,8 @@ def decode_or_dead_letter(
     raw
         The message value (None for a Kafka tombstone, which the contract does not use).
     topic, partition, offset, key
-        Where the message was read, and its key.
+        Where the message was read, and its key, which must be the event's id
+        (:func:`schemas.codec.key_of`; reason ``key_mismatch`` otherwise).
     max_bytes
         The largest accepted message.
     now_ms
@@ -207,7 +273,9 @@ def decode_or_dead_letter(
                 "message has no value (a Kafka tombstone); close or deactivate instead",
                 reason=BAD_JSON,
             )
-        return parse_event(family, raw, max_bytes=max_bytes)
+        event = parse_event(family, raw, max_bytes=max_bytes)
+        _check_key(event, key)
+        return event
     except ValidationError as e:
         return DeadLetter(
             topic=topic,
@@ -217,5 +285,25 @@ def decode_or_dead_letter(
             value=bytes(raw) if raw is not None else b"",
             reason=e.reason,
             error=str(e),
-            rejected_at=now_ms if now_ms is not None else _wall_clock_ms(),
+            rejected_at=now_ms if now_ms is not None else wall_clock_ms(),
         )
+
+
+def _check_key(event: Event, key: bytes | None) -> None:
+    """The Kafka key must be the event's id: the partition it chose is the one that owns the
+    seeker (or posting); any other key would apply the event on the wrong worker."""
+    expected = key_of(event)
+    if key == expected:
+        return
+    got = "no key" if key is None else _preview(key)
+    raise ValidationError(
+        "",
+        f"Kafka key: expected {expected.decode()!r} (the event's id), got {got}",
+        reason=KEY_MISMATCH,
+    )
+
+
+def _preview(data: bytes, limit: int = 40) -> str:
+    """A short, printable description of some bytes for an error message."""
+    text = repr(data[:limit].decode("utf-8", "replace"))
+    return text if len(data) <= limit else f"{text}… ({len(data)} bytes)"

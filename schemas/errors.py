@@ -15,7 +15,21 @@ BAD_JSON: Final = "bad_json"
 OVERSIZED: Final = "oversized"
 UNSUPPORTED_VERSION: Final = "unsupported_version"
 SCHEMA: Final = "schema"
-REASONS: tuple[str, ...] = (BAD_UTF8, BAD_JSON, OVERSIZED, UNSUPPORTED_VERSION, SCHEMA)
+# The Kafka key is not the id the body names (or is missing): applying it would put the
+# seeker's state on a partition that does not own them.
+KEY_MISMATCH: Final = "key_mismatch"
+# A valid event the worker failed to apply (a bug, not the sender's fault): dead-lettered
+# so that one message cannot stop its partition; replay it once the worker is fixed.
+PROCESSING_ERROR: Final = "processing_error"
+REASONS: tuple[str, ...] = (
+    BAD_UTF8,
+    BAD_JSON,
+    OVERSIZED,
+    UNSUPPORTED_VERSION,
+    SCHEMA,
+    KEY_MISMATCH,
+    PROCESSING_ERROR,
+)
 
 
 class ValidationError(ValueError):

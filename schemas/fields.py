@@ -98,6 +98,12 @@ class Field:
         return ()
 
 
+# C0 control characters and DEL: never part of a name, title or tag. Free text may keep
+# tab, line feed and carriage return (TEXT_CONTROL_CHARACTERS).
+CONTROL_CHARACTERS = r"\x00-\x1f\x7f"
+TEXT_CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+
+
 class Str(Field):
     """A string of ``min_length`` to ``max_length`` characters, optionally a full pattern match.
 
@@ -108,6 +114,9 @@ class Str(Field):
         ``max_length=None`` for no upper bound.
     pattern
         A regular expression the whole string must match (no anchors; they are added).
+    forbidden
+        Characters the string may not hold, as the inside of a regex class (for example
+        :data:`CONTROL_CHARACTERS`), checked besides the bounds.
     expected
         The phrase used in error messages; built from the bounds when omitted.
 
@@ -119,6 +128,11 @@ class Str(Field):
     Traceback (most recent call last):
     ...
     schemas.errors.ValidationError: expected a string of 1 to 5 characters, got ""
+    >>> try:
+    ...     Str(0, 9, forbidden=CONTROL_CHARACTERS).check("a\\x00b")
+    ... except ValidationError as e:
+    ...     print(e)
+    expected a string of at most 9 characters without control characters, got "a\\u0000b"
     """
 
     def __init__(
@@ -127,6 +141,7 @@ class Str(Field):
         max_length: int | None = 10_000,
         *,
         pattern: str | None = None,
+        forbidden: str | None = None,
         expected: str | None = None,
         doc: str = "",
     ) -> None:
@@ -136,6 +151,8 @@ class Str(Field):
         self.pattern = pattern
         # fullmatch, not "^...$": Python's "$" also matches before a trailing newline.
         self._regex = re.compile(pattern) if pattern else None
+        self.forbidden = forbidden
+        self._forbidden = re.compile(f"[{forbidden}]") if forbidden else None
         if expected is None:
             lo, hi = min_length, max_length
             if hi is None:
@@ -144,6 +161,8 @@ class Str(Field):
                 expected = f"a string of at most {hi} characters"
             else:
                 expected = f"a string of {lo} to {hi} characters"
+            if forbidden:
+                expected += " without control characters"
         self.expected = expected
         self.doc = doc
 
@@ -154,6 +173,8 @@ class Str(Field):
         if n < self.min_length or n > self.max_length:
             raise _fail(self.expected, value)
         if self._regex is not None and self._regex.fullmatch(value) is None:
+            raise _fail(self.expected, value)
+        if self._forbidden is not None and self._forbidden.search(value) is not None:
             raise _fail(self.expected, value)
         return value
 
@@ -166,6 +187,8 @@ class Str(Field):
                 out["minLength"] = self.min_length
             if self._has_max:
                 out["maxLength"] = self.max_length
+            if self.forbidden:
+                out["pattern"] = f"^[^{self.forbidden}]*$"
         return out
 
 

@@ -19,7 +19,19 @@ from __future__ import annotations
 
 from schemas import reference
 from schemas.errors import ValidationError
-from schemas.fields import CrossCheck, Date, Enum, Int, ListOf, Nullable, Obj, Prop, Str
+from schemas.fields import (
+    CONTROL_CHARACTERS,
+    TEXT_CONTROL_CHARACTERS,
+    CrossCheck,
+    Date,
+    Enum,
+    Int,
+    ListOf,
+    Nullable,
+    Obj,
+    Prop,
+    Str,
+)
 from schemas.interactions import ACTIONS, SOURCES, Interaction
 from schemas.postings import EMPLOYMENT_TYPES, POSTING_OPS, WAGE_TYPES, Posting, Wage
 from schemas.profiles import AGE_BANDS, PROFILE_OPS, DesiredWage, Profile
@@ -86,7 +98,14 @@ REGION_CODE = Enum(
     doc="2-digit 시도 or 5-digit 시군구 code in force (schemas/data/regions.csv).",
 )
 EMPLOYMENT_TYPE_LIST = ListOf(Enum(EMPLOYMENT_TYPES), max_items=6, unique=True)
-TAG = Str(1, 50)
+
+
+def line(min_length: int, max_length: int) -> Str:
+    """A name, title or tag: a string without control characters."""
+    return Str(min_length, max_length, forbidden=CONTROL_CHARACTERS)
+
+
+TAG = line(1, 50)
 SKILLS = ListOf(TAG, max_items=50)
 CERTIFICATES = ListOf(TAG, max_items=30)
 POSITION = Int(0, 10_000)
@@ -132,12 +151,12 @@ POSTING = Obj(
     (
         Prop("posting_id", ID, True, "The posting's id; also the Kafka key."),
         Prop("employer_id", ID, True, "The employer's id."),
-        Prop("employer_name", Str(1, 100), True, "Employer name as displayed."),
-        Prop("title", Str(1, 200), True, "Posting title."),
-        Prop("description", Str(0, 10_000), False, "Free text."),
+        Prop("employer_name", line(1, 100), True, "Employer name as displayed."),
+        Prop("title", line(1, 200), True, "Posting title."),
+        Prop("description", Str(0, 10_000, forbidden=TEXT_CONTROL_CHARACTERS), False, "Free text."),
         Prop("occupation_code", Nullable(OCCUPATION_CODE), False),
         Prop("region_code", Nullable(SIGUNGU_CODE), False, "Workplace 시군구 (5 digits)."),
-        Prop("region_name", Nullable(Str(0, 100)), False, "Workplace as displayed."),
+        Prop("region_name", Nullable(line(0, 100)), False, "Workplace as displayed."),
         Prop("wage", Nullable(WAGE), False, "Offered wage; null means negotiable (협의)."),
         Prop("education_min", EDUCATION, False, "Lowest education required."),
         Prop("career_min_years", CAREER_YEARS, False, "Years of experience required."),

@@ -14,6 +14,7 @@ the rest of an interaction's work.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -30,6 +31,8 @@ from streams import metrics
 from streams.posting_display import PostingRecord
 from streams.runtime import Runtime
 from streams.seeker_state import SeekerState, apply_interaction, apply_profile_event
+
+log = logging.getLogger(__name__)
 
 # A handler applies one parsed event; it may return a training example for the trainer.
 Handler = Callable[[Any], Awaitable[dict[str, object] | None]]
@@ -125,8 +128,7 @@ async def _consume(
     try:
         async for event in unacked.events():
             started = time.perf_counter()
-            parsed = await rt.dead_letters.decode(family, event)
-            example = None if parsed is None else await handle(parsed)
+            example = await _apply(rt, family, event, handle)
             processing.observe(time.perf_counter() - started)
             last_event.set(time.time())
             rt.processed.done(event.message.tp, event.message.offset)
@@ -134,9 +136,33 @@ async def _consume(
             if batches.full:
                 await batches.finish()
             if flusher.done():
-                flusher.result()  # it failed: crash the agent (Faust restarts it)
+                flusher.result()  # it failed: raise its error here
+    except Exception as exc:
+        # Faust would restart just this agent, but the events it had read and not
+        # acknowledged would stay pending for good: their partition would never commit
+        # again and every rebalance would wait for them. Stop the worker instead; Kafka
+        # hands the uncommitted events to its successor (at least once).
+        log.critical("%s agent failed; stopping the worker", family, exc_info=exc)
+        await rt.app.crash(exc)
+        raise
     finally:
         flusher.cancel()
+
+
+async def _apply(
+    rt: Runtime, family: str, event: EventT, handle: Handler
+) -> dict[str, object] | None:
+    """Decode and handle one message. A handler that raises dead-letters its event
+    (``processing_error``) instead of stopping the agent: one message must never stop its
+    partition. Returns the event's training example, if any."""
+    parsed = await rt.dead_letters.decode(family, event)
+    if parsed is None:
+        return None
+    try:
+        return await handle(parsed)
+    except Exception as exc:
+        await rt.dead_letters.reject_failed(family, event, exc)
+        return None
 
 
 class _Batches:

@@ -17,9 +17,9 @@ def create_app(settings: Settings) -> faust.App:
         store="memory://",
         datadir=str(settings.data_dir),
         web_enabled=True,
-        web_host="127.0.0.1",
+        web_host=settings.web_host,
         web_port=settings.web_port,
-        web_bind="0.0.0.0",
+        web_bind=settings.web_host,
         topic_replication_factor=1,
         # Table changelogs are co-partitioned with profiles and interactions.
         topic_partitions=settings.seeker_partitions,

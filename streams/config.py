@@ -61,6 +61,9 @@ class Settings:
     max_message_bytes: int = 65536
     # Faust worker: consumer group / app id, web port (serves /metrics), data directory.
     app_id: str = "jobmatch"
+    # The web server (/metrics, /health) listens on this address: loopback by default,
+    # since the pages have no authentication; "0.0.0.0" for a scraper on another host.
+    web_host: str = "127.0.0.1"
     web_port: int = 6066
     data_dir: Path = field(default_factory=lambda: Path(".run/worker"))
     # List sizes and diversity.
@@ -94,6 +97,7 @@ class Settings:
             key_prefix=_env("JOBMATCH_KEY_PREFIX", d.key_prefix),
             max_message_bytes=_env_int("JOBMATCH_MAX_MESSAGE_BYTES", d.max_message_bytes),
             app_id=_env("JOBMATCH_APP_ID", d.app_id),
+            web_host=_env("JOBMATCH_WEB_HOST", d.web_host),
             web_port=_env_int("JOBMATCH_WEB_PORT", d.web_port),
             data_dir=Path(_env("JOBMATCH_DATA_DIR", str(d.data_dir))),
             seeker_list_size=_env_int("JOBMATCH_SEEKER_LIST_SIZE", d.seeker_list_size),

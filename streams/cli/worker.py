@@ -19,7 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             "Run one jobmatch worker in the foreground. Workers with the same JOBMATCH_APP_ID "
             "form one consumer group: start more (each with its own --web-port and "
             "--data-dir) to share the partitions. Serves Prometheus metrics at "
-            "http://127.0.0.1:PORT/metrics and readiness at /health."
+            "http://HOST:PORT/metrics and readiness at /health, on 127.0.0.1 unless "
+            "JOBMATCH_WEB_HOST says otherwise."
         ),
     )
     p.add_argument(

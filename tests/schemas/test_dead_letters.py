@@ -29,8 +29,46 @@ BAD_MESSAGES = [
 
 
 def test_a_valid_message_is_returned_as_its_event() -> None:
-    out = decode_or_dead_letter("postings", orjson.dumps(POSTING_EVENT), **WHERE)
+    out = decode_or_dead_letter("postings", orjson.dumps(POSTING_EVENT), key=b"P100", **WHERE)
     assert isinstance(out, PostingEvent) and out.posting_id == "P100"
+
+
+@pytest.mark.parametrize(
+    ("key", "shown"),
+    [
+        (b"WRONGKEY1", "'WRONGKEY1'"),
+        (None, "no key"),
+        (b"P100 ", "'P100 '"),
+        (b"\xffP100", "'\ufffdP100'"),
+        (b"P" * 1_000_000, "… (1000000 bytes)"),
+    ],
+    ids=["other-id", "missing", "trailing-space", "not-utf8", "1MB"],
+)
+def test_a_key_that_is_not_the_events_id_is_a_dead_letter(
+    key: bytes | None, shown: str, json_validators: dict[str, Any]
+) -> None:
+    raw = orjson.dumps(POSTING_EVENT)
+    out = decode_or_dead_letter("postings", raw, key=key, now_ms=NOW, **WHERE)
+    assert isinstance(out, DeadLetter)
+    assert out.reason == "key_mismatch"
+    assert out.error.startswith("Kafka key: expected 'P100' (the event's id), got ")
+    assert shown in out.error and len(out.error) < 200  # a 1 MB key is not copied into it
+    json_validators["dlq"].validate(orjson.loads(out.fit().to_json()))
+
+
+def test_fit_cuts_an_oversized_key_and_value_and_keeps_their_sizes(
+    json_validators: dict[str, Any],
+) -> None:
+    big = DeadLetter("t", 2, 77, b"k" * 2_000_000, b"\xff" * 2_000_000, "oversized", "big", NOW)
+    fitted = big.fit()
+    assert (fitted.key_size, fitted.value_size) == (2_000_000, 2_000_000)
+    assert len(fitted.key or b"") == 1024 and len(fitted.value) == 256 * 1024
+    assert fitted.error.startswith("big (key cut to its first 1024 of 2000000 bytes; ")
+    assert fitted.error.endswith("the original is at t[2]@77)")
+    record = fitted.to_json()
+    assert len(record) < 512 * 1024  # fits a Kafka message with room to spare
+    json_validators["dlq"].validate(orjson.loads(record))
+    assert DeadLetter.from_json(record) == fitted
 
 
 @pytest.mark.parametrize(("reason", "raw", "path"), BAD_MESSAGES, ids=[b[0] for b in BAD_MESSAGES])

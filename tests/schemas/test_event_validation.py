@@ -176,4 +176,12 @@ def test_validation_error_pickles_and_refuses_unknown_reasons() -> None:
     assert isinstance(err, ValueError)
     with pytest.raises(ValueError, match="unknown rejection reason"):
         ValidationError("", "x", reason="weird")
-    assert set(REASONS) == {"bad_utf8", "bad_json", "oversized", "unsupported_version", "schema"}
+    assert set(REASONS) == {
+        "bad_utf8",
+        "bad_json",
+        "oversized",
+        "unsupported_version",
+        "schema",
+        "key_mismatch",
+        "processing_error",
+    }

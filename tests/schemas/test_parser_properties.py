@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from functools import partial
 from typing import Any
 
 import pytest
@@ -92,7 +93,9 @@ def test_random_decoded_objects_raise_only_validation_errors(family: str, value:
 ids = st.from_regex(r"[A-Za-z0-9_.-]{1,64}", fullmatch=True)
 event_ids = st.from_regex(r"[A-Za-z0-9_.:-]{1,128}", fullmatch=True)
 epoch_ms = st.integers(946_684_800_000, 4_102_444_799_999)
-tags = st.text(min_size=1, max_size=50)
+# Names, titles and tags are single lines: no control characters (schemas.fields).
+lines = partial(st.text, alphabet=st.characters(exclude_categories=("Cc", "Cs")))
+tags = lines(min_size=1, max_size=50)
 career = st.integers(0, 60)
 education = st.sampled_from([f"0{i}" for i in range(8)])
 amounts = st.integers(0, 10**10)
@@ -112,13 +115,13 @@ def postings(draw: st.DrawFn) -> Posting:
     return Posting(
         posting_id=draw(ids),
         employer_id=draw(ids),
-        employer_name=draw(st.text(min_size=1, max_size=100)),
-        title=draw(st.text(min_size=1, max_size=200)),
+        employer_name=draw(lines(min_size=1, max_size=100)),
+        title=draw(lines(min_size=1, max_size=200)),
         posted_at=draw(epoch_ms),
-        description=draw(st.text(max_size=300)),
+        description=draw(lines(max_size=300)),
         occupation_code=draw(st.none() | st.sampled_from(middle_occupation_codes())),
         region_code=draw(st.none() | st.sampled_from(sigungu_codes())),
-        region_name=draw(st.none() | st.text(max_size=100)),
+        region_name=draw(st.none() | lines(max_size=100)),
         wage=draw(st.none() | wages()),
         education_min=draw(education),
         career_min_years=low,
