@@ -10,7 +10,7 @@ KAFKA_JARS := deploy/kafka/libs/.fetched
 # chromium + fonts-nanum: the portal's browser test with Korean glyphs).
 APT_PACKAGES := redis-server redis-tools kcat prometheus chromium fonts-nanum
 
-.PHONY: help setup up down status test test-unit lint format demo bench eval clean
+.PHONY: help setup up down status test test-unit faults lint format demo bench eval clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -51,6 +51,15 @@ status: ## show which services are running
 
 test: setup ## run the whole test suite against real Kafka and Redis (starts and stops them)
 	deploy/with-services.sh $(BIN)/pytest $(PYTEST_ARGS)
+
+# The fault suite stops and breaks its services, so it gets its own: a broker and a Redis
+# on other ports, with their data under .run/faults.
+FAULT_ENV := JOBMATCH_FAULT_SUITE=1 JOBMATCH_RUN_DIR=$(CURDIR)/.run/faults \
+	JOBMATCH_KAFKA_PORT=19092 JOBMATCH_KAFKA_CONTROLLER_PORT=19093 JOBMATCH_REDIS_PORT=16379 \
+	JOBMATCH_KAFKA_BOOTSTRAP=127.0.0.1:19092 JOBMATCH_REDIS_URL=redis://127.0.0.1:16379/0
+
+faults: setup ## the fault suite: broker and Redis outages, data loss, rebalances, hostile input
+	$(FAULT_ENV) deploy/with-services.sh $(BIN)/pytest tests/faults -p no:cacheprovider $(PYTEST_ARGS)
 
 test-unit: setup ## run only the tests that need no services
 	$(BIN)/pytest -m "not integration" $(PYTEST_ARGS)

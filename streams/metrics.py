@@ -114,6 +114,14 @@ CONSUMER_LAG = Gauge(
     "Messages behind the end of each topic family, summed over this worker's partitions.",
     ["topic"],
 )
+KAFKA_REACHABLE = Gauge(
+    "jobmatch_kafka_reachable",
+    "1 when the broker answered this worker's last offset request, 0 when it did not.",
+)
+STUCK_PARTITIONS = Gauge(
+    "jobmatch_stuck_partitions",
+    "Assigned partitions with lag whose processed offset has not moved for a minute.",
+)
 LAST_EVENT = Gauge(
     "jobmatch_last_event_timestamp_seconds",
     "Wall-clock time of the last event consumed, by topic family.",

@@ -18,7 +18,7 @@ from streams.channels import create_channels
 from streams.config import Settings
 from streams.dead_letters import DeadLetterSink
 from streams.feeds import CatalogFeed, ModelFeed
-from streams.lag import update_consumer_lag
+from streams.lag import STUCK_AFTER_S, KafkaProbe
 from streams.list_keeper import ListKeeper
 from streams.posting_display import PostingRecord
 from streams.redis_keys import RedisKeys
@@ -81,12 +81,13 @@ def build_worker(settings: Settings) -> Runtime:
         trainer=TrainerService(settings, model_feed),
     )
     register_agents(rt)
-    _register_background(rt)
-    register_pages(app, lambda: _health(rt))
+    kafka_probe = KafkaProbe(app, _families(rt), rt.processed)
+    _register_background(rt, kafka_probe)
+    register_pages(app, lambda: _health(rt, kafka_probe))
     return rt
 
 
-def _register_background(rt: Runtime) -> None:
+def _register_background(rt: Runtime, kafka_probe: KafkaProbe) -> None:
     app, keeper, settings = rt.app, rt.keeper, rt.settings
 
     @rt.seekers_table.on_recover
@@ -157,18 +158,35 @@ def _register_background(rt: Runtime) -> None:
     @app.timer(GAUGES_S)
     async def gauges() -> None:
         keeper.update_gauges(by_group_exposure=next(ticks) % GROUP_EXPOSURE_EVERY == 0)
-        await update_consumer_lag(app, _families(rt), rt.processed)
+        await kafka_probe(watch_progress=rt.ready.is_set())
 
 
-async def _health(rt: Runtime) -> dict[str, object]:
-    """Readiness and the numbers that say whether the worker has caught up."""
+async def _health(rt: Runtime, kafka_probe: KafkaProbe) -> dict[str, object]:
+    """Readiness, why not, and the numbers that say whether the worker has caught up.
+
+    ``ready`` is false while the worker cannot do its job; ``not_ready`` then says why,
+    in words an operator can act on (docs/operations.md has the runbook)."""
     keeper = rt.keeper
-    lag = (
-        await update_consumer_lag(rt.app, _families(rt), rt.processed) if rt.ready.is_set() else {}
-    )
+    started = rt.ready.is_set()
+    kafka = await kafka_probe(watch_progress=started)
+    not_ready: list[str] = []
+    if not started:
+        not_ready.append("starting: reading the catalog and the model")
+    if not kafka.reachable:
+        not_ready.append(f"{kafka.error}; the worker reconnects by itself")
+    if kafka.stuck:
+        not_ready.append(
+            f"no progress for {STUCK_AFTER_S:.0f} s on partitions with lag: "
+            f"{', '.join(kafka.stuck)}; see the worker log"
+        )
+    rebalancing = bool(rt.app.rebalancing)
     return {
-        "lag": lag,
-        "ready": rt.ready.is_set(),
+        "ready": not not_ready,
+        "not_ready": not_ready,
+        "kafka_reachable": kafka.reachable,
+        "rebalancing": rebalancing,
+        "stuck_partitions": kafka.stuck,
+        "lag": kafka.lag if started else {},
         "catalog_caught_up": rt.catalog_feed.tail.caught_up.is_set(),
         "catalog_records_read": rt.catalog_feed.tail.records_read,
         "model_version": keeper.model_version,

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Start a single-node Apache Kafka broker (KRaft) on 127.0.0.1:9092 in the background.
+# Start a single-node Apache Kafka broker (KRaft) on 127.0.0.1:9092 in the background
+# (JOBMATCH_KAFKA_PORT and JOBMATCH_KAFKA_CONTROLLER_PORT choose other ports: the fault
+# suite runs a broker of its own beside the one `make up` started).
 # Idempotent: a broker this script started earlier is reused. Fails, naming the port and
 # the log file, when the broker cannot start within JOBMATCH_KAFKA_START_TIMEOUT seconds.
 set -euo pipefail
@@ -10,8 +12,8 @@ run="$JOBMATCH_RUN_DIR/kafka"
 pidfile="$run/kafka.pid"
 logfile="$run/kafka.log"
 timeout="${JOBMATCH_KAFKA_START_TIMEOUT:-90}"
-broker_port=9092
-controller_port=9093
+broker_port="${JOBMATCH_KAFKA_PORT:-9092}"
+controller_port="${JOBMATCH_KAFKA_CONTROLLER_PORT:-9093}"
 
 if pid_alive "$pidfile" kafka.Kafka; then
   log "kafka: already running (pid $(cat "$pidfile"), log $logfile)"
@@ -33,7 +35,11 @@ done
 
 mkdir -p "$run/data"
 # The runtime config is the template plus our data directory.
-{ cat "$here/server.properties"; echo "log.dirs=$run/data"; } >"$run/server.properties"
+{
+  sed -e "s/127.0.0.1:9092/127.0.0.1:$broker_port/g" -e "s/127.0.0.1:9093/127.0.0.1:$controller_port/g" \
+    "$here/server.properties"
+  echo "log.dirs=$run/data"
+} >"$run/server.properties"
 
 classpath="$here/libs/*"
 java_opts=(-Xms1g -Xmx1g -XX:+UseG1GC -Djava.awt.headless=true

@@ -11,7 +11,7 @@ source "$here/dev.env"
 run="$JOBMATCH_RUN_DIR/redis"
 pidfile="$run/redis.pid"
 logfile="$run/redis.log"
-port=6379
+port="${JOBMATCH_REDIS_PORT:-6379}"  # the fault suite runs a Redis of its own beside it
 timeout="${JOBMATCH_REDIS_START_TIMEOUT:-30}"
 
 if ! command -v redis-server >/dev/null; then
@@ -42,7 +42,7 @@ if port_open "$port"; then
 fi
 
 log "redis: starting on 127.0.0.1:$port (log $logfile)"
-redis-server "$here/redis.conf" --dir "$run" --pidfile "$pidfile" --logfile "$logfile" \
+redis-server "$here/redis.conf" --port "$port" --dir "$run" --pidfile "$pidfile" --logfile "$logfile" \
   --aclfile "$run/users.acl" || die "redis: redis-server failed to start; see $logfile"
 
 deadline=$((SECONDS + timeout))
