@@ -41,6 +41,8 @@ Handler = Callable[[Any], Awaitable[dict[str, object] | None]]
 # BATCH_MAX events, at most BATCH_LINGER_S after the first: see _Batches.
 BATCH_MAX = 500
 BATCH_LINGER_S = 0.05
+# On SIGTERM, how long the last batch may take to finish before the worker lets it go.
+STOP_FINISH_TIMEOUT_S = 5.0
 ExampleSender = Callable[[list[dict[str, object]]], Awaitable[None]]
 
 
@@ -124,6 +126,7 @@ async def _consume(
     last_event = metrics.LAST_EVENT.labels(family)
     unacked = stream.noack()
     batches = _Batches(rt, unacked, send_examples)
+    rt.open_batches.add(batches)
     flusher = asyncio.ensure_future(batches.flush_when_quiet())
     try:
         async for event in unacked.events():
@@ -145,8 +148,22 @@ async def _consume(
         log.critical("%s agent failed; stopping the worker", family, exc_info=exc)
         await rt.app.crash(exc)
         raise
+    except asyncio.CancelledError:
+        # The worker is stopping (SIGTERM): acknowledge what was handled, so the commit
+        # that follows covers it and the next owner does not handle it again.
+        flusher.cancel()
+        await _finish_on_the_way_out(family, batches)
+        raise
     finally:
         flusher.cancel()
+        rt.open_batches.discard(batches)
+
+
+async def _finish_on_the_way_out(family: str, batches: _Batches) -> None:
+    try:
+        await asyncio.wait_for(asyncio.shield(batches.finish()), STOP_FINISH_TIMEOUT_S)
+    except Exception as exc:  # the events stay unacknowledged: redelivered, not lost
+        log.warning("%s: could not acknowledge the last batch on stop: %r", family, exc)
 
 
 async def _apply(
@@ -158,6 +175,8 @@ async def _apply(
     parsed = await rt.dead_letters.decode(family, event)
     if parsed is None:
         return None
+    if family != "postings":  # a seeker's profile and interactions share one partition
+        rt.seeker_partitions[parsed.seeker_id] = event.message.partition  # type: ignore[attr-defined]
     try:
         return await handle(parsed)
     except Exception as exc:

@@ -32,6 +32,7 @@ class KafkaStatus:
 
     reachable: bool
     lag: dict[str, int]  # family -> messages behind, over this worker's partitions
+    partitions: dict[str, int] = field(default_factory=dict)  # family -> partitions owned
     stuck: list[str] = field(default_factory=list)  # "topic[partition]"
     error: str | None = None
 
@@ -50,6 +51,11 @@ class ProcessedOffsets:
 
     def get(self, tp: TP) -> int | None:
         return self._next.get(tp)
+
+    def take(self, tps: set[TP]) -> dict[TP, int]:
+        """The next offsets of ``tps``, forgotten here: partitions being revoked. A partition
+        that comes back later starts from what its other owner committed, not from here."""
+        return {tp: self._next.pop(tp) for tp in tps if tp in self._next}
 
     def stuck(self, lag_by_partition: Mapping[TP, int], after_s: float = STUCK_AFTER_S) -> list[TP]:
         """The partitions with lag whose processed offset has not moved for ``after_s``.
@@ -112,9 +118,13 @@ async def probe_kafka(
         metrics.CONSUMER_LAG.labels(family).set(lag.get(family, 0))
     stuck = processed.stuck(by_partition if watch_progress else {})
     metrics.STUCK_PARTITIONS.set(len(stuck))
+    owned: dict[str, int] = defaultdict(int)
+    for tp in by_partition:
+        owned[families[tp.topic]] += 1
     return KafkaStatus(
         reachable=True,
         lag={family: lag.get(family, 0) for family in families.values()},
+        partitions={family: owned.get(family, 0) for family in families.values()},
         stuck=sorted(f"{tp.topic}[{tp.partition}]" for tp in stuck),
     )
 
@@ -136,3 +146,16 @@ class KafkaProbe:
                 )
             )
         return await asyncio.shield(self._running)
+
+
+async def commit_revoked(app: faust.App, revoked: set[TP], processed: ProcessedOffsets) -> None:
+    """Commit what the agents processed on the partitions being revoked.
+
+    Called once Faust has waited for every started event to be acknowledged and flushed
+    the producer (its ``on_partitions_revoked`` signal), so these offsets are safe. Faust's
+    own commit at that point finds nothing to commit: faust-streaming drops the consumer's
+    acknowledgements of revoked partitions before it waits (faust-streaming/faust#502),
+    and the next owner would handle again everything since the last periodic commit."""
+    offsets = processed.take(revoked)
+    if offsets:
+        await app.consumer._commit_offsets(offsets, start_new_transaction=False)

@@ -161,13 +161,15 @@ class ListKeeper:
 
     # -- seekers ---------------------------------------------------------------------------
 
-    def adopt(self, owned: dict[str, SeekerState]) -> None:
-        """Take ownership of exactly ``owned`` (after a recovery or rebalance).
+    def adopt(self, owned: dict[str, SeekerState]) -> set[str]:
+        """Take ownership of exactly ``owned`` (after a recovery or rebalance); returns
+        the seekers given up.
 
         Seekers we no longer own are forgotten without touching Redis (their new owner
         writes them); new ones are queued for a full ranking.
         """
-        for seeker_id in set(self.seekers) - set(owned):
+        gone = set(self.seekers) - set(owned)
+        for seeker_id in gone:
             self._forget(seeker_id)
         for seeker_id, state in owned.items():
             known = seeker_id in self.seekers
@@ -177,6 +179,7 @@ class ListKeeper:
                 self.index.upsert(state.profile)
                 self._priority.append(seeker_id)
         log.info("owning %d seekers, %d queued for ranking", len(self.seekers), len(self._priority))
+        return gone
 
     def set_seeker(self, seeker_id: str, state: SeekerState, *, reason: str) -> None:
         """A profile event was applied: re-rank, or delete the keys of a deactivated seeker."""

@@ -52,6 +52,9 @@ log = logging.getLogger(__name__)
 Event = tuple[str, int]  # (kind, event time in ms) for the freshness histogram
 # Reasons of re-ranks that no event is waiting for (see ListKeeper and the sweeper).
 BACKGROUND_REASONS = frozenset({"refill", "sweep", "model", "recovery"})
+# A hold (see RedisWriter.hold) normally ends within a second, when the new assignment is
+# recovered; if that never comes, writing resumes after this long.
+HOLD_MAX_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,9 @@ class RedisWriter:
         self._idle = asyncio.Event()
         self._in_flight = 0  # marks and events taken by the round under way
         self._idle.set()
+        # Cleared while partitions change hands: see hold().
+        self._released = asyncio.Event()
+        self._released.set()
         self._sources = {
             "seeker": REPLACE_SEEKER_LIST,
             "update": UPDATE_SEEKER_LIST,
@@ -254,6 +260,32 @@ class RedisWriter:
         self._idle.clear()
         self._wake.set()
 
+    # -- rebalances ----------------------------------------------------------------------
+
+    async def settle(self, timeout: float) -> bool:
+        """Write what is marked (at most ``timeout`` s); True when nothing is left."""
+        try:
+            await asyncio.wait_for(self.wait_idle(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    def hold(self) -> None:
+        """Write nothing until :meth:`release`: this worker's seekers are changing hands,
+        and until it knows which are still its own, a list it wrote could overwrite the
+        new owner's."""
+        self._released.clear()
+
+    def release(self, gone: Iterable[str] = ()) -> None:
+        """Write again, discarding what was marked for ``gone``: seekers now another
+        worker's, who writes their lists from now on."""
+        for seeker_id in gone:
+            self._seekers.pop(seeker_id, None)
+            self._touched.pop(seeker_id, None)
+            self._background.pop(seeker_id, None)
+        self._released.set()
+        self._poke()
+
     # -- writing -------------------------------------------------------------------------
 
     async def run(self) -> None:
@@ -262,6 +294,7 @@ class RedisWriter:
         while True:
             await self._wake.wait()
             self._wake.clear()
+            await self._wait_released()
             if self._linger_s:
                 await asyncio.sleep(self._linger_s)
             try:
@@ -272,6 +305,17 @@ class RedisWriter:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
                 self._wake.set()
+
+    async def _wait_released(self) -> None:
+        if self._released.is_set():
+            return
+        try:
+            await asyncio.wait_for(self._released.wait(), HOLD_MAX_S)
+        except TimeoutError:
+            log.warning(
+                "writes held for %.0f s without a new assignment; writing again", HOLD_MAX_S
+            )
+            self._released.set()
 
     async def wait_idle(self) -> None:
         """Return once everything marked so far has been written."""

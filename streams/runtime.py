@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import Any
 
 import faust
 
@@ -31,6 +32,12 @@ class Runtime:
     model_feed: ModelFeed
     trainer: TrainerService
     processed: ProcessedOffsets = field(default_factory=ProcessedOffsets)
+    # The profiles/interactions partition of every seeker this worker handled an event of
+    # (see streams.worker.owned_seekers).
+    seeker_partitions: dict[str, int] = field(default_factory=dict)
+    # Each agent's batch of handled, not yet acknowledged events (streams.agents._Batches),
+    # finished by the worker before it lets its partitions go on SIGTERM.
+    open_batches: set[Any] = field(default_factory=set)
     # Set once the catalog has caught up and a model snapshot is loaded: agents and the
     # sweeper wait for it, so nobody is ranked against half a catalog.
     ready: asyncio.Event = field(default_factory=asyncio.Event)

@@ -10,6 +10,7 @@ import time
 
 import faust
 import redis.asyncio as aioredis
+from faust.types import TP
 
 from streams import metrics
 from streams.agents import register_agents
@@ -18,7 +19,7 @@ from streams.channels import create_channels
 from streams.config import Settings
 from streams.dead_letters import DeadLetterSink
 from streams.feeds import CatalogFeed, ModelFeed
-from streams.lag import STUCK_AFTER_S, KafkaProbe
+from streams.lag import STUCK_AFTER_S, KafkaProbe, commit_revoked
 from streams.list_keeper import ListKeeper
 from streams.posting_display import PostingRecord
 from streams.redis_keys import RedisKeys
@@ -36,6 +37,9 @@ SWEEP_TICK_S = 1.0
 RECOVERY_CHUNK = 25
 EXPIRY_CHECK_S = 30.0
 GAUGES_S = 5.0
+# On a rebalance, how long the lists of the events handled so far may take to be written
+# before the partitions are let go (Faust's whole revocation must fit in the session).
+REVOKE_SETTLE_S = 3.0
 GROUP_EXPOSURE_EVERY = 60  # gauge ticks: exposure by group every five minutes
 
 
@@ -90,10 +94,30 @@ def build_worker(settings: Settings) -> Runtime:
 def _register_background(rt: Runtime, kafka_probe: KafkaProbe) -> None:
     app, keeper, settings = rt.app, rt.keeper, rt.settings
 
+    @app.on_partitions_revoked.connect
+    async def hand_over(app: faust.App, revoked: set[TP], **_: object) -> None:
+        # Every started event is handled and acknowledged by now (Faust waited for them).
+        # Commit them, write their lists, then write nothing until the new assignment is
+        # known: a list written for a seeker now another worker's could overwrite theirs.
+        await commit_revoked(app, revoked, rt.processed)
+        if not await rt.writer.settle(REVOKE_SETTLE_S):
+            log.warning("partitions revoked with Redis writes pending; the new owner rewrites")
+        rt.writer.hold()
+
+    @app.on_before_shutdown.connect
+    async def let_go(app: faust.App, **_: object) -> None:
+        # SIGTERM: the consumer has stopped fetching but not yet committed or left the
+        # group. Acknowledge the handled events (the commit that follows covers them),
+        # write their lists, then nothing more: the next owner writes from here on.
+        for batch in list(rt.open_batches):
+            await batch.finish()
+        if not await rt.writer.settle(REVOKE_SETTLE_S):
+            log.warning("stopping with Redis writes pending; the next owner rewrites")
+        rt.writer.hold()
+
     @rt.seekers_table.on_recover
     async def adopt_recovered_seekers() -> None:
-        owned = {sid: SeekerState.from_obj(obj) for sid, obj in rt.seekers_table.items()}
-        keeper.adopt(owned)
+        rt.writer.release(gone=keeper.adopt(owned_seekers(rt)))
 
     @app.task
     async def catalog_feed() -> None:
@@ -161,6 +185,23 @@ def _register_background(rt: Runtime, kafka_probe: KafkaProbe) -> None:
         await kafka_probe(watch_progress=rt.ready.is_set())
 
 
+def owned_seekers(rt: Runtime) -> dict[str, SeekerState]:
+    """The seekers of the profiles/interactions partitions assigned to this worker now.
+
+    Faust's memory store keeps the keys of revoked partitions that this worker wrote
+    itself (it forgets only those it recovered from the changelog), so the table alone
+    would have a worker go on writing the lists of seekers it handed over."""
+    topic = rt.settings.topic("profiles")
+    assigned = {tp.partition for tp in rt.app.consumer.assignment() if tp.topic == topic}
+    recovered: dict[str, int] = getattr(rt.seekers_table.data, "_key_partition", {})
+    owned = {}
+    for seeker_id, obj in rt.seekers_table.items():
+        partition = rt.seeker_partitions.get(seeker_id, recovered.get(seeker_id))
+        if partition in assigned:
+            owned[seeker_id] = SeekerState.from_obj(obj)
+    return owned
+
+
 async def _health(rt: Runtime, kafka_probe: KafkaProbe) -> dict[str, object]:
     """Readiness, why not, and the numbers that say whether the worker has caught up.
 
@@ -187,6 +228,7 @@ async def _health(rt: Runtime, kafka_probe: KafkaProbe) -> dict[str, object]:
         "rebalancing": rebalancing,
         "stuck_partitions": kafka.stuck,
         "lag": kafka.lag if started else {},
+        "partitions": kafka.partitions,
         "catalog_caught_up": rt.catalog_feed.tail.caught_up.is_set(),
         "catalog_records_read": rt.catalog_feed.tail.records_read,
         "model_version": keeper.model_version,

@@ -22,7 +22,6 @@ from streams.config import Settings
 from streams.kafka_admin import connect_admin, ensure_topics
 from streams.topics import topic_specs
 
-
 # The fault suite stops and breaks its services: it runs only under `make faults`, which
 # gives it a broker and a Redis of its own (tests/faults/conftest.py checks that).
 collect_ignore = [] if os.environ.get("JOBMATCH_FAULT_SUITE") == "1" else ["faults"]

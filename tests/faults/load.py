@@ -39,7 +39,7 @@ class SteadyStream:
 
     def _run(self) -> None:
         try:
-            with EventProducer(self.settings, max_block_ms=60_000) as producer:
+            with EventProducer(self.settings, max_block_ms=120_000) as producer:
                 started = time.monotonic()
                 for i, (family, event) in enumerate(self.events):
                     delay = started + i / self.rate - time.monotonic()
@@ -67,8 +67,7 @@ def outcomes(worker: WorkerProcess) -> dict[str, dict[str, int]]:
     scrape = worker.scrape("jobmatch_events_total")
     return {
         family: {
-            o: int(scrape.total("jobmatch_events_total", topic=family, outcome=o))
-            for o in OUTCOMES
+            o: int(scrape.total("jobmatch_events_total", topic=family, outcome=o)) for o in OUTCOMES
         }
         for family in FAMILIES
     }

@@ -33,7 +33,10 @@ def consumed(value: bytes, key: bytes | None = b"S1") -> Any:
 
 
 def runtime(topic: RecordingTopic) -> Any:
-    return SimpleNamespace(dead_letters=DeadLetterSink(topic, max_bytes=65536))  # type: ignore[arg-type]
+    return SimpleNamespace(
+        dead_letters=DeadLetterSink(topic, max_bytes=65536),  # type: ignore[arg-type]
+        seeker_partitions={},
+    )
 
 
 async def test_a_handler_that_raises_dead_letters_its_event_and_returns() -> None:
@@ -60,8 +63,11 @@ async def test_a_handled_event_gives_its_example_and_no_dead_letter() -> None:
         seen.append(event)
         return {"event_id": "e1"}
 
-    out = await _apply(runtime(topic), "interactions", consumed(encode(CLICK)), handle)
+    rt = runtime(topic)
+    out = await _apply(rt, "interactions", consumed(encode(CLICK)), handle)
     assert out == {"event_id": "e1"} and seen == [CLICK] and topic.sent == []
+    # The seeker's partition is noted: after a rebalance it says whether we still own them.
+    assert rt.seeker_partitions == {"S1": 1}
 
 
 async def test_an_invalid_event_never_reaches_the_handler() -> None:
