@@ -166,17 +166,27 @@ class ListKeeper:
         the seekers given up.
 
         Seekers we no longer own are forgotten without touching Redis (their new owner
-        writes them); new ones are queued for a full ranking.
+        writes them); new ones are queued for a full ranking, and so are those we held
+        all along whose stored state is not the one we hold: another worker owned them
+        for a while (two rebalances in a row, the first never recovered here) and
+        applied events we have not seen.
         """
         gone = set(self.seekers) - set(owned)
         for seeker_id in gone:
             self._forget(seeker_id)
         for seeker_id, state in owned.items():
-            known = seeker_id in self.seekers
+            held = self.seekers.get(seeker_id)
             self.seekers[seeker_id] = state
-            if state.active and not known:
-                assert state.profile is not None
-                self.index.upsert(state.profile)
+            if state == held:
+                continue
+            if state.profile is None:
+                if seeker_id in self.lists:
+                    self._deactivate(seeker_id)
+                continue
+            self.index.upsert(state.profile)
+            if seeker_id in self.lists:
+                self._refill.setdefault(seeker_id, 0)  # a full re-rank, by the sweeper
+            else:
                 self._priority.append(seeker_id)
         log.info("owning %d seekers, %d queued for ranking", len(self.seekers), len(self._priority))
         return gone
@@ -456,6 +466,18 @@ class ListKeeper:
             self.writer.update_employer_list(
                 posting_id, add=added, remove=removed, expire_at=expire_at
             )
+
+    def employer_postings(self) -> list[str]:
+        """The postings whose employer list holds seekers of this worker."""
+        return [posting_id for posting_id, members in self._employer.items() if members]
+
+    def employer_list(self, posting_id: str) -> tuple[dict[str, float], int] | None:
+        """This worker's members of ``posting_id``'s employer list and the list's expiry."""
+        members = self._employer.get(posting_id)
+        posting = self.catalog.get(posting_id)
+        if not members or posting is None:
+            return None
+        return dict(members), deadline_expire_at(posting)
 
     def expired_postings(self, now_ms: int) -> list[str]:
         """Open postings whose deadline (end of day, KST) has passed."""

@@ -136,3 +136,21 @@ REDIS_WRITE = Histogram(
     "Duration of one pipelined Redis write round trip.",
     buckets=PROCESSING_BUCKETS,
 )
+REDIS_WRITE_BLOCKED = Gauge(
+    "jobmatch_redis_write_blocked",
+    "1 while this worker's Redis writes fail for this reason (streams.redis_health.REASONS).",
+    ["reason"],
+)
+REDIS_WRITE_ERRORS = Counter(
+    "jobmatch_redis_write_errors_total",
+    "Failed Redis write round trips, by reason; the marks are kept and retried.",
+    ["reason"],
+)
+REDIS_DATA_LOSSES = Counter(
+    "jobmatch_redis_data_losses_total",
+    "Times this worker found its marker key gone from Redis (flushed, restarted empty, evicted).",
+)
+REDIS_REBUILD_PENDING = Gauge(
+    "jobmatch_redis_rebuild_pending",
+    "Keys this worker still has to rewrite after Redis lost its data.",
+)

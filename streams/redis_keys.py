@@ -44,5 +44,10 @@ class RedisKeys:
     def posting_display(self, posting_id: str) -> str:
         return f"{self.prefix}:posting:{{{posting_id}}}"
 
+    def worker_marker(self, worker: str) -> str:
+        """A worker's marker: its absence tells the worker Redis lost its keys
+        (streams.redis_rebuild)."""
+        return f"{self.prefix}:worker:{{{worker}}}:marker"
+
     def seeker_list_pattern(self) -> str:
         return f"{self.prefix}:reco:seeker:{{*}}"

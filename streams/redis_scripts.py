@@ -2,9 +2,21 @@
 
 Each script touches keys of one hash slot only (ids are hash tags), which keeps them valid
 on Redis Cluster. They run under the worker's ACL user, whose key patterns still apply.
+
+Each begins with a ``#!lua`` shebang (no flags). Without it, Redis lets a script that has
+written once (our first command is a DEL) go on writing past ``maxmemory``, so a full
+Redis would never refuse a list write and would grow without bound; with it, Redis refuses
+the whole script up front with an OOM error, which the writer reports
+(streams.redis_health) and retries once memory is freed.
 """
 
 from __future__ import annotations
+
+
+def _script(body: str) -> str:
+    """``body`` with the ``#!lua`` shebang first (see the module docstring)."""
+    return "#!lua\n" + body.lstrip("\n")
+
 
 # A seeker's three keys (list, meta, why) live for ARGV[1] seconds more (0: no expiry).
 _EXPIRE_SEEKER_KEYS = """
@@ -19,8 +31,9 @@ end
 # KEYS: list, meta, why.
 # ARGV: ttl_seconds, updated_at, model_version, reason, n,
 #       n x (score, posting_id), n x (posting_id, why_json)
-REPLACE_SEEKER_LIST = (
-    """
+REPLACE_SEEKER_LIST = _script(
+    (
+        """
 redis.call('DEL', KEYS[1], KEYS[3])
 local n = tonumber(ARGV[5])
 if n > 0 then
@@ -40,6 +53,7 @@ if n > 0 then
 end
 redis.call('HSET', KEYS[2], 'updated_at', ARGV[2], 'model_version', ARGV[3], 'reason', ARGV[4])
 """
+    )
     + _EXPIRE_SEEKER_KEYS
     + """return n
 """
@@ -51,8 +65,9 @@ redis.call('HSET', KEYS[2], 'updated_at', ARGV[2], 'model_version', ARGV[3], 're
 # keeping the rest as written. Returns -1, changing nothing, when members are to be added
 # to a list Redis does not have (never written, emptied or expired): the caller then
 # writes the whole list.
-UPDATE_SEEKER_LIST = (
-    """
+UPDATE_SEEKER_LIST = _script(
+    (
+        """
 local n_remove = tonumber(ARGV[4])
 local n_add = tonumber(ARGV[5])
 if redis.call('EXISTS', KEYS[1]) == 0 then
@@ -73,6 +88,7 @@ if n_add > 0 then
 end
 redis.call('HSET', KEYS[2], 'updated_at', ARGV[2], 'reason', ARGV[3])
 """
+    )
     + _EXPIRE_SEEKER_KEYS
     + """return n_remove + n_add
 """
@@ -80,7 +96,8 @@ redis.call('HSET', KEYS[2], 'updated_at', ARGV[2], 'reason', ARGV[3])
 
 # KEYS: a sorted set. ARGV: expire_at (unix seconds, 0 = none), n_remove, members to
 # remove..., then (score, member) pairs to add. Removes and adds in one step.
-UPDATE_SORTED_SET = """
+UPDATE_SORTED_SET = _script(
+    """
 local n_remove = tonumber(ARGV[2])
 if n_remove > 0 then
   redis.call('ZREM', KEYS[1], unpack(ARGV, 3, 2 + n_remove))
@@ -95,9 +112,11 @@ if expire_at > 0 and redis.call('EXISTS', KEYS[1]) == 1 then
 end
 return redis.call('ZCARD', KEYS[1])
 """
+)
 
 # KEYS: a hash. ARGV: expire_at (unix seconds, 0 = none), field, value, field, value...
-REPLACE_HASH = """
+REPLACE_HASH = _script(
+    """
 redis.call('DEL', KEYS[1])
 if #ARGV > 1 then
   redis.call('HSET', KEYS[1], unpack(ARGV, 2, #ARGV))
@@ -108,3 +127,4 @@ if #ARGV > 1 then
 end
 return 1
 """
+)

@@ -39,6 +39,7 @@ except ImportError:  # redis[hiredis] is a dependency; without it writes are jus
     hiredis = None
 
 from streams import metrics
+from streams.redis_health import RedisWriteRefused, WriteHealth
 from streams.redis_keys import RedisKeys, redis_score
 from streams.redis_scripts import (
     REPLACE_HASH,
@@ -51,7 +52,7 @@ log = logging.getLogger(__name__)
 
 Event = tuple[str, int]  # (kind, event time in ms) for the freshness histogram
 # Reasons of re-ranks that no event is waiting for (see ListKeeper and the sweeper).
-BACKGROUND_REASONS = frozenset({"refill", "sweep", "model", "recovery"})
+BACKGROUND_REASONS = frozenset({"refill", "sweep", "model", "recovery", "repair"})
 # A hold (see RedisWriter.hold) normally ends within a second, when the new assignment is
 # recovered; if that never comes, writing resumes after this long.
 HOLD_MAX_S = 60.0
@@ -146,6 +147,7 @@ class RedisWriter:
     ) -> None:
         self._client = client
         use_hiredis_packing(client)
+        self.health = WriteHealth()
         self._keys = keys
         self._render_seeker = render_seeker
         self._render_posting = render_posting
@@ -175,6 +177,10 @@ class RedisWriter:
             "hash": REPLACE_HASH,
         }
         self._sha = {name: sha1_hex(source) for name, source in self._sources.items()}
+
+    @property
+    def client(self) -> aioredis.Redis:
+        return self._client
 
     # -- marking (synchronous, called from agents) ---------------------------------------
 
@@ -299,9 +305,14 @@ class RedisWriter:
                 await asyncio.sleep(self._linger_s)
             try:
                 await self.flush()
+                self.health.succeeded()
                 backoff = 0.1
             except (RedisError, OSError) as exc:
-                log.error("Redis write failed, retrying in %.1fs: %s", backoff, exc)
+                # Transient or not, retry: a refusal (out of memory, a permission) heals
+                # when the operator acts, and writing must then resume by itself. What is
+                # wrong is told by self.health (/health, a metric, an alert), not by a
+                # log line per retry.
+                self.health.failed(exc, pending=self.pending)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
                 self._wake.set()
@@ -442,9 +453,11 @@ class RedisWriter:
             pipe.unlink(self._keys.posting_list(posting_id))
         if not pipe:
             return
+        commands = [args for args, _ in pipe.command_stack]
         started = time.perf_counter()
-        results = await pipe.execute()
+        results = await pipe.execute(raise_on_error=False)
         metrics.REDIS_WRITE.observe(time.perf_counter() - started)
+        _raise_first_error(commands, results)
         for index, seeker_id, reason in updates:
             if results[index] == -1:  # Redis has no list to change: write it whole
                 batch.rewrite[seeker_id] = reason
@@ -505,6 +518,25 @@ class _Batch:
             len(self.seekers) + len(self.touched) + len(self.postings) + len(self.employer)
             + len(self.dropped)
         )  # fmt: skip
+
+
+def _raise_first_error(commands: Sequence[Sequence[object]], results: Sequence[object]) -> None:
+    """Raise the first command error of a pipeline, named by its command and key only
+    (redis-py's own message would quote every argument: a seeker's whole list)."""
+    errors = [
+        (args, r) for args, r in zip(commands, results, strict=True) if isinstance(r, RedisError)
+    ]
+    if not errors:
+        return
+    for _, error in errors:
+        if isinstance(error, NoScriptError):
+            raise error  # the scripts are loaded and the batch repeated (see _write)
+    args, error = errors[0]
+    name = str(args[0])
+    key = (
+        args[3] if name.upper() == "EVALSHA" and len(args) > 3 else args[1] if len(args) > 1 else ""
+    )
+    raise RedisWriteRefused(name, key.decode() if isinstance(key, bytes) else str(key), error)
 
 
 def sha1_hex(source: str) -> str:

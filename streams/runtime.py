@@ -14,6 +14,7 @@ from streams.dead_letters import DeadLetterSink
 from streams.feeds import CatalogFeed, ModelFeed
 from streams.lag import ProcessedOffsets
 from streams.list_keeper import ListKeeper
+from streams.redis_rebuild import MarkerWatch, Rebuild
 from streams.redis_writer import RedisWriter
 from streams.trainer import TrainerService
 
@@ -31,6 +32,8 @@ class Runtime:
     catalog_feed: CatalogFeed
     model_feed: ModelFeed
     trainer: TrainerService
+    redis_marker: MarkerWatch
+    rebuild: Rebuild
     processed: ProcessedOffsets = field(default_factory=ProcessedOffsets)
     # The profiles/interactions partition of every seeker this worker handled an event of
     # (see streams.worker.owned_seekers).

@@ -4,9 +4,11 @@ sweeper, the Redis writer and the web pages. ``jobmatch worker`` runs it."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import logging
 import time
+from collections.abc import Callable, Iterator
 
 import faust
 import redis.asyncio as aioredis
@@ -22,7 +24,9 @@ from streams.feeds import CatalogFeed, ModelFeed
 from streams.lag import STUCK_AFTER_S, KafkaProbe, commit_revoked
 from streams.list_keeper import ListKeeper
 from streams.posting_display import PostingRecord
+from streams.redis_health import ADVICE, probe_redis
 from streams.redis_keys import RedisKeys
+from streams.redis_rebuild import CHECK_EVERY_S, MarkerWatch, Rebuild, worker_token
 from streams.redis_writer import RedisWriter
 from streams.runtime import Runtime
 from streams.seeker_state import SeekerState
@@ -37,6 +41,7 @@ SWEEP_TICK_S = 1.0
 RECOVERY_CHUNK = 25
 EXPIRY_CHECK_S = 30.0
 GAUGES_S = 5.0
+REBUILD_TICK_S = 1.0  # one chunk of a Redis rebuild per tick (streams.redis_rebuild)
 # On a rebalance, how long the lists of the events handled so far may take to be written
 # before the partitions are let go (Faust's whole revocation must fit in the session).
 REVOKE_SETTLE_S = 3.0
@@ -62,9 +67,11 @@ def build_worker(settings: Settings) -> Runtime:
         stored = postings_table.get(posting_id)
         return PostingRecord.from_obj(stored).view() if stored is not None else None
 
+    client = connect_redis(settings)
+    keys = RedisKeys(settings.key_prefix)
     writer = RedisWriter(
-        connect_redis(settings),
-        RedisKeys(settings.key_prefix),
+        client,
+        keys,
         render_seeker=keeper.render_seeker,
         render_items=keeper.render_items,
         render_posting=render_posting,
@@ -83,6 +90,8 @@ def build_worker(settings: Settings) -> Runtime:
         catalog_feed=CatalogFeed(settings, keeper),
         model_feed=model_feed,
         trainer=TrainerService(settings, model_feed),
+        redis_marker=MarkerWatch(client, keys.worker_marker(worker_token()), writer.health),
+        rebuild=Rebuild(lambda: rebuild_plan(keeper, writer)),
     )
     register_agents(rt)
     kafka_probe = KafkaProbe(app, _families(rt), rt.processed)
@@ -177,12 +186,52 @@ def _register_background(rt: Runtime, kafka_probe: KafkaProbe) -> None:
         for posting_id in keeper.expired_postings(int(time.time() * 1000)):
             keeper.posting_closed(posting_id, live=True)
 
+    @app.timer(CHECK_EVERY_S)
+    async def watch_redis_marker() -> None:
+        if await rt.redis_marker.lost():
+            rt.rebuild.start()
+
+    @app.timer(REBUILD_TICK_S)
+    async def rebuild_redis() -> None:
+        if not rt.rebuild.active:
+            return
+        rt.rebuild.step(rt.writer.pending)
+        if rt.rebuild.all_marked:
+            await rt.writer.wait_idle()  # idle: everything marked so far is written
+            rt.rebuild.finish()
+
     ticks = itertools.count()
 
     @app.timer(GAUGES_S)
     async def gauges() -> None:
         keeper.update_gauges(by_group_exposure=next(ticks) % GROUP_EXPOSURE_EVERY == 0)
         await kafka_probe(watch_progress=rt.ready.is_set())
+
+
+def rebuild_plan(keeper: ListKeeper, writer: RedisWriter) -> Iterator[Callable[[], None]]:
+    """One mark per key this worker owns in Redis: every open posting's display hash, its
+    members of every employer list, every list of its seekers (see streams.redis_rebuild)."""
+    for posting_id in list(keeper.catalog):
+        yield functools.partial(writer.mark_posting, posting_id)
+    # Lists and members as they are when their turn comes, not when the rebuild began.
+    for posting_id in keeper.employer_postings():
+
+        def mark_employer(posting_id: str = posting_id) -> None:
+            current = keeper.employer_list(posting_id)
+            if current is not None:
+                members, expire_at = current
+                writer.update_employer_list(posting_id, add=members, expire_at=expire_at)
+
+        yield mark_employer
+    for seeker_id in list(keeper.lists):
+
+        def mark_seeker(seeker_id: str = seeker_id) -> None:
+            # Only if still ours: a rebalance may have handed it over meanwhile, and
+            # rendering a seeker we no longer hold would delete the new owner's list.
+            if seeker_id in keeper.lists:
+                writer.mark_seeker(seeker_id, "repair")
+
+        yield mark_seeker
 
 
 def owned_seekers(rt: Runtime) -> dict[str, SeekerState]:
@@ -220,11 +269,30 @@ async def _health(rt: Runtime, kafka_probe: KafkaProbe) -> dict[str, object]:
             f"no progress for {STUCK_AFTER_S:.0f} s on partitions with lag: "
             f"{', '.join(kafka.stuck)}; see the worker log"
         )
+    redis_status = await probe_redis(rt.writer.client)
+    write_fault = rt.writer.health.fault
+    if write_fault is not None:
+        not_ready.append(
+            f"Redis writes failing for {time.time() - write_fault.since:.0f} s "
+            f"({write_fault.reason}: {write_fault.error}); {write_fault.advice}"
+        )
+    elif not redis_status.reachable:
+        not_ready.append(f"Redis does not answer ({redis_status.error}); {ADVICE['unreachable']}")
+    if rt.rebuild.active:
+        not_ready.append(
+            f"rewriting every key after Redis lost them: {rt.rebuild.pending} of "
+            f"{rt.rebuild.total} keys still to mark, {rt.writer.pending} writes pending"
+        )
     rebalancing = bool(rt.app.rebalancing)
     return {
         "ready": not not_ready,
         "not_ready": not_ready,
         "kafka_reachable": kafka.reachable,
+        "redis": redis_status.to_obj()
+        | {
+            "write_fault": write_fault.to_obj() if write_fault else None,
+            "rebuild": rt.rebuild.to_obj(),
+        },
         "rebalancing": rebalancing,
         "stuck_partitions": kafka.stuck,
         "lag": kafka.lag if started else {},

@@ -57,10 +57,16 @@ def kafka_topics(test_settings: Settings) -> Iterator[Settings]:
             admin.close()
 
 
+# The operator's user (deploy/redis/users.acl.template): the worker never has its password,
+# so it is not a Settings field; dev.env's default unless the environment sets one.
+REDIS_ADMIN_PASSWORD = os.environ.get("JOBMATCH_REDIS_ADMIN_PASSWORD", "dev-admin-secret")
+
+
 def redis_client(settings: Settings, user: str) -> redis.Redis:
     password = {
         "jobmatch-worker": settings.redis_worker_password,
         "jobmatch-portal": settings.redis_portal_password,
+        "jobmatch-admin": REDIS_ADMIN_PASSWORD,
     }[user]
     # No retries: a refused login should fail the test at once, not after back-off.
     return redis.Redis.from_url(
@@ -79,6 +85,14 @@ def redis_worker(test_settings: Settings) -> Iterator[redis.Redis]:
         if keys:
             client.unlink(*keys)
         client.close()
+
+
+@pytest.fixture
+def redis_admin(test_settings: Settings) -> Iterator[redis.Redis]:
+    """A client as the operator's admin user, for tests that break Redis on purpose."""
+    client = redis_client(test_settings, "jobmatch-admin")
+    yield client
+    client.close()
 
 
 @pytest.fixture

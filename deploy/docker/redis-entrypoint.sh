@@ -8,11 +8,13 @@ conf_dir="${JOBMATCH_REDIS_CONF_DIR:-/jobmatch}"
 data_dir="${JOBMATCH_REDIS_DATA_DIR:-/data}"
 : "${JOBMATCH_REDIS_WORKER_PASSWORD:?set JOBMATCH_REDIS_WORKER_PASSWORD}"
 : "${JOBMATCH_REDIS_PORTAL_PASSWORD:?set JOBMATCH_REDIS_PORTAL_PASSWORD}"
+: "${JOBMATCH_REDIS_ADMIN_PASSWORD:?set JOBMATCH_REDIS_ADMIN_PASSWORD}"
 
 sha() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
 umask 077
 sed -e "s/#WORKER_SHA/#$(sha "$JOBMATCH_REDIS_WORKER_PASSWORD")/" \
     -e "s/#PORTAL_SHA/#$(sha "$JOBMATCH_REDIS_PORTAL_PASSWORD")/" \
+    -e "s/#ADMIN_SHA/#$(sha "$JOBMATCH_REDIS_ADMIN_PASSWORD")/" \
     "$conf_dir/users.acl.template" | grep -v '^#' >"$data_dir/users.acl"
 
 # redis.conf is the development config; inside a container Redis must listen on every

@@ -24,6 +24,7 @@ sha() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
 umask 077
 sed -e "s/#WORKER_SHA/#$(sha "$JOBMATCH_REDIS_WORKER_PASSWORD")/" \
     -e "s/#PORTAL_SHA/#$(sha "$JOBMATCH_REDIS_PORTAL_PASSWORD")/" \
+    -e "s/#ADMIN_SHA/#$(sha "$JOBMATCH_REDIS_ADMIN_PASSWORD")/" \
     "$here/users.acl.template" | grep -v '^#' >"$run/users.acl"
 umask 022
 
@@ -31,9 +32,14 @@ ping() {
   REDISCLI_AUTH="$JOBMATCH_REDIS_WORKER_PASSWORD" redis-cli -h 127.0.0.1 -p "$port" \
     --user jobmatch-worker --no-auth-warning "$@" 2>/dev/null
 }
+admin() {
+  REDISCLI_AUTH="$JOBMATCH_REDIS_ADMIN_PASSWORD" redis-cli -h 127.0.0.1 -p "$port" \
+    --user jobmatch-admin --no-auth-warning "$@" 2>/dev/null
+}
 
 if pid_alive "$pidfile" redis-server; then
-  ping ACL LOAD >/dev/null || true
+  # A Redis started before the admin user existed refuses this: restart it to apply.
+  [ "$(admin ACL LOAD)" = "OK" ] || log "redis: could not reload the ACL users (restart Redis to apply $run/users.acl)"
   log "redis: already running (pid $(cat "$pidfile"), log $logfile)"
   exit 0
 fi

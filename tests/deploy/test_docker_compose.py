@@ -70,8 +70,12 @@ def test_every_jobmatch_variable_is_one_the_settings_read(compose: dict[str, Any
         if name.startswith("JOBMATCH_")
     }
     assert names
-    # The Redis entrypoint reads the passwords itself; everything else goes to Settings.
-    assert {name for name in names if f'"{name}"' not in CONFIG_SOURCE} == set()
+    # The Redis entrypoint reads the passwords itself (the admin password only there);
+    # everything else goes to Settings.
+    entrypoint = (DEPLOY / "docker" / "redis-entrypoint.sh").read_text()
+    read_there = set(re.findall(r"\$\{?(JOBMATCH_[A-Z_]+)", entrypoint))
+    assert "JOBMATCH_REDIS_ADMIN_PASSWORD" in read_there
+    assert {n for n in names - read_there if f'"{n}"' not in CONFIG_SOURCE} == set()
 
 
 def test_mounted_and_built_files_exist(compose: dict[str, Any]) -> None:
@@ -133,6 +137,7 @@ def compose_redis(tmp_path: Path) -> Iterator[int]:
         "JOBMATCH_REDIS_DATA_DIR": str(data),
         "JOBMATCH_REDIS_WORKER_PASSWORD": "compose-worker",
         "JOBMATCH_REDIS_PORTAL_PASSWORD": "compose-portal",
+        "JOBMATCH_REDIS_ADMIN_PASSWORD": "compose-admin",
     }
     process = subprocess.Popen(
         ["/bin/sh", str(DEPLOY / "docker" / "redis-entrypoint.sh")],
@@ -154,7 +159,11 @@ def compose_redis(tmp_path: Path) -> Iterator[int]:
         client.close()
         # The rendered ACL file holds hashes, never the passwords.
         acl = (data / "users.acl").read_text()
-        assert "compose-worker" not in acl and re.search(r"#[0-9a-f]{64}", acl)
+        assert (
+            "compose-worker" not in acl
+            and "compose-admin" not in acl
+            and re.search(r"#[0-9a-f]{64}", acl)
+        )
         yield port
     finally:
         process.terminate()

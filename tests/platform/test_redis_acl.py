@@ -35,6 +35,25 @@ def test_worker_can_write_under_the_prefix(
         ("CONFIG", "GET", "maxmemory"),
         ("KEYS", "jobmatch:*"),
         ("SCRIPT", "FLUSH"),
+        ("SCRIPT", "KILL"),
+        ("SCRIPT", "DEBUG", "NO"),
+        # Function libraries are server-wide; the worker uses EVALSHA scripts only.
+        ("FUNCTION", "FLUSH"),
+        ("FUNCTION", "LOAD", "#!lua name=x\nredis.register_function('f', function() return 1 end)"),
+        ("FUNCTION", "DELETE", "x"),
+        ("FUNCTION", "RESTORE", "x"),
+        ("FUNCTION", "KILL"),
+        ("FUNCTION", "LIST"),
+        ("FCALL", "f", "0"),
+        # Other databases, replicas, other clients, client-side caching.
+        ("MOVE", "jobmatch:any", "1"),
+        ("SWAPDB", "0", "1"),
+        ("WAIT", "0", "0"),
+        ("FAILOVER",),
+        ("CLIENT", "LIST"),
+        ("CLIENT", "KILL", "ID", "1"),
+        ("CLIENT", "TRACKING", "ON", "BCAST"),
+        ("CLIENT", "CACHING", "YES"),
     ],
 )
 def test_worker_cannot_touch_other_keys_or_admin_commands(
@@ -42,6 +61,32 @@ def test_worker_cannot_touch_other_keys_or_admin_commands(
 ) -> None:
     with pytest.raises(redis.exceptions.NoPermissionError):
         redis_worker.execute_command(*command)
+
+
+def test_worker_loads_and_runs_scripts(redis_worker: redis.Redis, test_settings: Settings) -> None:
+    # The writer's path: SCRIPT LOAD once (again after NOSCRIPT), then EVALSHA.
+    key = f"{test_settings.key_prefix}:reco:seeker:{{S1}}"
+    sha = redis_worker.script_load("return redis.call('SET', KEYS[1], ARGV[1])")
+    assert redis_worker.script_exists(sha) == [True]
+    assert redis_worker.evalsha(sha, 1, key, "v") == "OK"
+    assert redis_worker.get(key) == "v"
+    # EVALSHA is held to the same key patterns as any other command.
+    with pytest.raises(redis.exceptions.NoPermissionError):
+        redis_worker.evalsha(sha, 1, "other:key", "v")
+
+
+def test_worker_connects_with_the_handshake_redis_py_sends(test_settings: Settings) -> None:
+    # HELLO/AUTH, CLIENT SETNAME and CLIENT SETINFO (which redis-py ignores if refused).
+    url = test_settings.redis_url_for("jobmatch-worker", test_settings.redis_worker_password)
+    client = redis.Redis.from_url(
+        url, protocol=3, client_name="jobmatch-acl-test", retry=Retry(NoBackoff(), 0)
+    )
+    try:
+        assert client.ping()
+        assert client.client_getname() == b"jobmatch-acl-test"
+        assert client.client_id() > 0
+    finally:
+        client.close()
 
 
 def test_portal_reads_but_cannot_write(
