@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+from pathlib import Path
 
 import pytest
 import redis
@@ -11,6 +14,9 @@ from redis.retry import Retry
 
 from streams.config import Settings
 from tests.conftest import redis_client
+from tests.deploy.prometheus_server import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.integration
 
@@ -127,3 +133,42 @@ def test_wrong_password_is_refused(test_settings: Settings) -> None:
     with pytest.raises(redis.exceptions.AuthenticationError):
         client.ping()
     client.close()
+
+
+def test_nobody_can_authenticate_as_the_default_user(test_settings: Settings) -> None:
+    # It keeps every permission for the AOF replay (see users.acl.template), so "off" is
+    # what keeps clients out: no password opens it.
+    client = redis.Redis.from_url(test_settings.redis_url, retry=Retry(NoBackoff(), 0))
+    for password in ("", "nopass", test_settings.redis_worker_password):
+        with pytest.raises((redis.exceptions.AuthenticationError, redis.exceptions.ResponseError)):
+            client.execute_command("AUTH", "default", password)
+    with pytest.raises((redis.exceptions.AuthenticationError, redis.exceptions.ResponseError)):
+        client.get("jobmatch:anything")
+    client.close()
+
+
+def test_lists_written_by_scripts_survive_a_redis_restart(
+    test_settings: Settings, tmp_path: Path
+) -> None:
+    """Redis replays its append-only file as the default user: a script's writes (MULTI/EXEC
+    in the file) must come back, not be refused by the ACL on the way in."""
+    port = free_port()
+    env = {**os.environ, "JOBMATCH_RUN_DIR": str(tmp_path), "JOBMATCH_REDIS_PORT": str(port)}
+    start, stop = (str(ROOT / "deploy" / "redis" / f"{a}.sh") for a in ("start", "stop"))
+    settings = dataclasses.replace(test_settings, redis_url=f"redis://127.0.0.1:{port}/0")
+    key = f"{settings.key_prefix}:reco:seeker:{{S1}}"
+    subprocess.run([start], env=env, check=True, timeout=60)
+    try:
+        worker = redis_client(settings, "jobmatch-worker")
+        script = "redis.call('DEL', KEYS[1]) redis.call('ZADD', KEYS[1], 2, 'P1', 1, 'P2') return 1"
+        assert worker.eval(script, 1, key) == 1
+        worker.close()
+        subprocess.run([stop], env=env, check=True, timeout=60)
+        subprocess.run([start], env=env, check=True, timeout=60)
+        worker = redis_client(settings, "jobmatch-worker")
+        assert worker.zrange(key, 0, -1, desc=True) == ["P1", "P2"]
+        worker.close()
+        log = (tmp_path / "redis" / "redis.log").read_text()
+        assert "AOF-loading-client" not in log  # no command of the file was refused
+    finally:
+        subprocess.run([stop], env=env, check=False, timeout=60)
