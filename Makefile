@@ -7,8 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 KAFKA_JARS := deploy/kafka/libs/.fetched
 # Debian packages the services and tests need (kcat: the non-Python client test;
-# chromium + fonts-nanum: the portal's browser test with Korean glyphs).
-APT_PACKAGES := redis-server redis-tools kcat prometheus chromium fonts-nanum
+# chromium + fonts-nanum: the portal's browser test with Korean glyphs; openssl: the
+# local CA of the secured broker and Redis).
+APT_PACKAGES := redis-server redis-tools kcat prometheus chromium fonts-nanum openssl
 
 .PHONY: help setup up down status test test-unit faults lint format demo bench eval clean
 

@@ -91,7 +91,7 @@ class WorkerProcess:
 
         def idle() -> dict[str, Any] | None:
             self.check_alive()
-            health = self.health() or {}
+            health = self.fresh_health()
             ok = _caught_up(health, sweep=sweep) and (
                 catalog_records is None or health["catalog_records_read"] >= catalog_records
             )
@@ -101,7 +101,17 @@ class WorkerProcess:
 
     def idle(self) -> bool:
         """Caught up: no lag, nothing waiting to be written or re-ranked."""
-        return _caught_up(self.health() or {}, sweep=True)
+        return _caught_up(self.fresh_health(), sweep=True)
+
+    def fresh_health(self) -> dict[str, Any]:
+        """``/health`` from a Kafka probe begun after this call ({} when unreachable).
+
+        A ``/health`` that arrives while a probe is under way shares that probe's answer
+        (:class:`streams.lag.KafkaProbe`), whose end offsets may predate events produced a
+        moment ago: "no lag" for events not even counted. Once a first answer is back, its
+        probe is over, so the second request's probe began after this call."""
+        self.health()
+        return self.health() or {}
 
     def health(self) -> dict[str, Any] | None:
         try:
@@ -149,8 +159,11 @@ class WorkerProcess:
 
 
 def _caught_up(health: dict[str, Any], *, sweep: bool) -> bool:
+    # Not while partitions change hands: lag counts only the partitions assigned now, and
+    # between a revocation and the next assignment that is none, so "no lag" means nothing.
     return bool(
         health.get("ready")
+        and not health.get("rebalancing")
         and health.get("lag")
         and not any(health["lag"].values())
         and health.get("pending_writes") == 0

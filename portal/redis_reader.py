@@ -82,22 +82,33 @@ class PortalReader:
     """
 
     def __init__(
-        self, client: aioredis.Redis, *, key_prefix: str = "jobmatch", where: str = "Redis"
+        self,
+        client: aioredis.Redis,
+        *,
+        key_prefix: str = "jobmatch",
+        where: str = "Redis",
+        tls: bool = False,
     ) -> None:
         self.client = client
         self.key_prefix = key_prefix
         self._where = where
+        self._tls = tls
 
     @classmethod
     def connect(cls, settings: Settings) -> PortalReader:
-        """A reader logged in as ``jobmatch-portal``; connects lazily on the first read."""
+        """A reader logged in as ``jobmatch-portal``; connects lazily on the first read.
+
+        A ``rediss://`` URL is Redis over TLS, verified against ``JOBMATCH_REDIS_TLS_CAFILE``
+        (which :meth:`Settings.redis_url_for` puts into the URL as ``ssl_ca_certs``)."""
         url = settings.redis_url_for(PORTAL_USER, settings.redis_portal_password)
         client = aioredis.Redis.from_url(
             url, decode_responses=True, socket_connect_timeout=2.0, socket_timeout=5.0
         )
         parts = urlsplit(settings.redis_url)
         where = f"{parts.hostname or '127.0.0.1'}:{parts.port or 6379}"
-        return cls(client, key_prefix=settings.key_prefix, where=where)
+        return cls(
+            client, key_prefix=settings.key_prefix, where=where, tls=parts.scheme == "rediss"
+        )
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -218,8 +229,13 @@ class PortalReader:
                 "JOBMATCH_REDIS_PORTAL_PASSWORD against deploy/redis/dev.env"
             ) from exc
         except (redis_errors.ConnectionError, redis_errors.TimeoutError, OSError) as exc:
+            hint = (
+                "check JOBMATCH_REDIS_TLS_CAFILE and that the server speaks TLS there"
+                if self._tls
+                else "run `make up` first"
+            )
             raise RedisUnavailable(
-                f"Redis is not reachable at {self._where} ({exc}): run `make up` first"
+                f"Redis is not reachable at {self._where} ({exc}): {hint}"
             ) from exc
         except redis_errors.NoPermissionError as exc:
             raise RedisUnavailable(

@@ -175,8 +175,11 @@ async def _apply(
     parsed = await rt.dead_letters.decode(family, event)
     if parsed is None:
         return None
-    if family != "postings":  # a seeker's profile and interactions share one partition
-        rt.seeker_partitions[parsed.seeker_id] = event.message.partition  # type: ignore[attr-defined]
+    partition = event.message.partition
+    if family == "postings":
+        rt.partition_of_posting[parsed.posting_id] = partition  # type: ignore[attr-defined]
+    else:  # a seeker's profile and interactions share one partition
+        rt.partition_of_seeker[parsed.seeker_id] = partition  # type: ignore[attr-defined]
     try:
         return await handle(parsed)
     except Exception as exc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import faust
 
 from streams.config import Settings
+from streams.kafka_security import faust_credentials
 
 
 def create_app(settings: Settings) -> faust.App:
@@ -13,6 +14,9 @@ def create_app(settings: Settings) -> faust.App:
     return faust.App(
         settings.app_id,
         broker=f"kafka://{settings.kafka_bootstrap.replace(',', ';kafka://')}",
+        # PLAINTEXT: None, Faust's default; SSL / SASL_SSL: TLS (and the SASL login) for
+        # every consumer and producer the app makes.
+        broker_credentials=faust_credentials(settings),
         # Tables live in memory and are rebuilt from their changelog topics on start-up.
         store="memory://",
         datadir=str(settings.data_dir),

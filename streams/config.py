@@ -9,11 +9,20 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 # The Redis passwords of deploy/redis/dev.env, used when the environment sets none.
 DEV_WORKER_PASSWORD = "dev-worker-secret"
 DEV_PORTAL_PASSWORD = "dev-portal-secret"
+# The Kafka client user of deploy/kafka-secure/dev.env (used only with SASL_SSL).
+DEV_KAFKA_USERNAME = "jobmatch"
+DEV_KAFKA_PASSWORD = "dev-kafka-secret"
+
+# How clients may reach Kafka. No SASL_PLAINTEXT: a login without TLS is not offered.
+KAFKA_SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_SSL")
+KAFKA_SASL_MECHANISMS = ("SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN")
+# What describe() and repr() show instead of a secret.
+MASK = "***"
 
 
 def _env(name: str, default: str) -> str:
@@ -46,13 +55,25 @@ class Settings:
 
     # Kafka bootstrap servers, comma separated.
     kafka_bootstrap: str = "127.0.0.1:9092"
+    # How every Kafka client connects: PLAINTEXT (no TLS, no login), SSL (TLS: the broker's
+    # certificate must chain to kafka_ssl_cafile) or SASL_SSL (TLS plus a SASL login as
+    # kafka_sasl_username; SCRAM-SHA-512 unless kafka_sasl_mechanism says otherwise).
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str = "SCRAM-SHA-512"
+    kafka_sasl_username: str = DEV_KAFKA_USERNAME
+    kafka_sasl_password: str = DEV_KAFKA_PASSWORD
+    # CA certificates (PEM) for SSL and SASL_SSL; empty: the system's trusted CAs.
+    kafka_ssl_cafile: str = ""
     # Topic names are "<topic_prefix>.postings" etc.; tests use their own prefix.
     topic_prefix: str = "jobmatch"
     # Partitions of postings, and of profiles + interactions (always the same count).
     posting_partitions: int = 4
     seeker_partitions: int = 4
     # Redis server; the user and password come from the fields below, not the URL.
+    # rediss:// is Redis over TLS: the server's certificate must chain to redis_tls_cafile
+    # (empty: the system's trusted CAs).
     redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_tls_cafile: str = ""
     redis_worker_password: str = DEV_WORKER_PASSWORD
     redis_portal_password: str = DEV_PORTAL_PASSWORD
     # Every Redis key starts with "<key_prefix>:" (the ACLs allow "jobmatch:*").
@@ -88,10 +109,20 @@ class Settings:
         d = cls()
         return cls(
             kafka_bootstrap=_env("JOBMATCH_KAFKA_BOOTSTRAP", d.kafka_bootstrap),
+            kafka_security_protocol=_env(
+                "JOBMATCH_KAFKA_SECURITY_PROTOCOL", d.kafka_security_protocol
+            ).upper(),
+            kafka_sasl_mechanism=_env(
+                "JOBMATCH_KAFKA_SASL_MECHANISM", d.kafka_sasl_mechanism
+            ).upper(),
+            kafka_sasl_username=_env("JOBMATCH_KAFKA_SASL_USERNAME", d.kafka_sasl_username),
+            kafka_sasl_password=_env("JOBMATCH_KAFKA_SASL_PASSWORD", d.kafka_sasl_password),
+            kafka_ssl_cafile=_env("JOBMATCH_KAFKA_SSL_CAFILE", d.kafka_ssl_cafile),
             topic_prefix=_env("JOBMATCH_TOPIC_PREFIX", d.topic_prefix),
             posting_partitions=_env_int("JOBMATCH_POSTING_PARTITIONS", d.posting_partitions),
             seeker_partitions=_env_int("JOBMATCH_SEEKER_PARTITIONS", d.seeker_partitions),
             redis_url=_env("JOBMATCH_REDIS_URL", d.redis_url),
+            redis_tls_cafile=_env("JOBMATCH_REDIS_TLS_CAFILE", d.redis_tls_cafile),
             redis_worker_password=_env("JOBMATCH_REDIS_WORKER_PASSWORD", d.redis_worker_password),
             redis_portal_password=_env("JOBMATCH_REDIS_PORTAL_PASSWORD", d.redis_portal_password),
             key_prefix=_env("JOBMATCH_KEY_PREFIX", d.key_prefix),
@@ -118,21 +149,86 @@ class Settings:
             ),
         )
 
+    def __post_init__(self) -> None:
+        protocol = self.kafka_security_protocol
+        if protocol not in KAFKA_SECURITY_PROTOCOLS:
+            raise ValueError(
+                f"JOBMATCH_KAFKA_SECURITY_PROTOCOL: expected one of "
+                f"{', '.join(KAFKA_SECURITY_PROTOCOLS)}, got {protocol!r}"
+            )
+        if protocol == "SASL_SSL":
+            if self.kafka_sasl_mechanism not in KAFKA_SASL_MECHANISMS:
+                raise ValueError(
+                    f"JOBMATCH_KAFKA_SASL_MECHANISM: expected one of "
+                    f"{', '.join(KAFKA_SASL_MECHANISMS)}, got {self.kafka_sasl_mechanism!r}"
+                )
+            if not self.kafka_sasl_username or not self.kafka_sasl_password:
+                raise ValueError(
+                    "JOBMATCH_KAFKA_SASL_USERNAME and JOBMATCH_KAFKA_SASL_PASSWORD must not be "
+                    "empty with JOBMATCH_KAFKA_SECURITY_PROTOCOL=SASL_SSL"
+                )
+        # A CA file says that TLS was meant: refuse to start rather than connect in the clear.
+        if self.kafka_ssl_cafile and protocol == "PLAINTEXT":
+            raise ValueError(
+                "JOBMATCH_KAFKA_SSL_CAFILE is set but JOBMATCH_KAFKA_SECURITY_PROTOCOL is "
+                "PLAINTEXT: set it to SSL or SASL_SSL (or unset the CA file)"
+            )
+        if self.redis_tls_cafile and urlsplit(self.redis_url).scheme != "rediss":
+            raise ValueError(
+                "JOBMATCH_REDIS_TLS_CAFILE is set but JOBMATCH_REDIS_URL is not a rediss:// "
+                "(TLS) URL"
+            )
+
     def topic(self, name: str) -> str:
         """Full topic name: ``topic("postings")`` -> ``"jobmatch.postings"``."""
         return f"{self.topic_prefix}.{name}"
 
     def redis_url_for(self, user: str, password: str) -> str:
-        """``redis_url`` with the ACL user and password filled in."""
+        """``redis_url`` with the ACL user and password filled in.
+
+        For a ``rediss://`` (TLS) URL with ``redis_tls_cafile`` set, the URL also carries
+        ``ssl_ca_certs``: redis-py's ``from_url`` hands query arguments to the connection,
+        so every client built from this URL verifies the server with that CA.
+        """
         parts = urlsplit(self.redis_url)
         host = parts.hostname or "127.0.0.1"
-        netloc = f"{user}:{password}@{host}:{parts.port or 6379}"
-        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+        netloc = f"{quote(user, safe='')}:{quote(password, safe='')}@{host}:{parts.port or 6379}"
+        query = parts.query
+        if parts.scheme == "rediss" and self.redis_tls_cafile:
+            kept = [
+                (k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != "ssl_ca_certs"
+            ]
+            query = urlencode([*kept, ("ssl_ca_certs", self.redis_tls_cafile)], safe="/")
+        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
     def describe(self) -> list[tuple[str, object]]:
-        """(field, value) pairs with passwords masked, for ``jobmatch config``."""
+        """(field, value) pairs with every secret masked: password fields, and a password
+        written into a URL. For ``jobmatch config``, logs and ``repr``."""
         out: list[tuple[str, object]] = []
         for f in fields(self):
             value = getattr(self, f.name)
-            out.append((f.name, "***" if "password" in f.name else value))
+            if _is_secret(f.name):
+                value = MASK
+            elif isinstance(value, str) and "://" in value:
+                value = _mask_url(value)
+            out.append((f.name, value))
         return out
+
+    def __repr__(self) -> str:
+        # The dataclass repr would print the passwords: a Settings in a log or a traceback
+        # must not.
+        return f"Settings({', '.join(f'{k}={v!r}' for k, v in self.describe())})"
+
+
+def _is_secret(name: str) -> bool:
+    return any(word in name for word in ("password", "secret", "token"))
+
+
+def _mask_url(url: str) -> str:
+    """``redis://u:pw@host:6379/0`` -> ``redis://u:***@host:6379/0``; others unchanged."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    userinfo, _, hostinfo = parts.netloc.rpartition("@")
+    user = userinfo.partition(":")[0]
+    return urlunsplit((parts.scheme, f"{user}:{MASK}@{hostinfo}", *parts[2:]))

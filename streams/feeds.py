@@ -10,6 +10,7 @@ from online_model.snapshot import Snapshot, SnapshotError, loads
 from schemas import parse_posting_event
 from schemas.errors import ValidationError
 from streams.config import Settings
+from streams.kafka_security import aiokafka_kwargs
 from streams.list_keeper import ListKeeper
 from streams.topic_tail import TopicTail
 
@@ -30,7 +31,12 @@ class CatalogFeed:
         self._keeper = keeper
         self._max_bytes = settings.max_message_bytes
         self._versions: dict[str, tuple[int, str]] = {}
-        self.tail = TopicTail(settings.topic("postings"), settings.kafka_bootstrap, self._handle)
+        self.tail = TopicTail(
+            settings.topic("postings"),
+            settings.kafka_bootstrap,
+            self._handle,
+            client_options=aiokafka_kwargs(settings),
+        )
 
     async def _handle(self, records: list[ConsumerRecord], live: bool) -> None:
         writer = self._keeper.writer
@@ -59,7 +65,12 @@ class ModelFeed:
         self._keeper = keeper
         self.latest: Snapshot | None = None
         self.latest_training_offset: int | None = None
-        self.tail = TopicTail(settings.topic("models"), settings.kafka_bootstrap, self._handle)
+        self.tail = TopicTail(
+            settings.topic("models"),
+            settings.kafka_bootstrap,
+            self._handle,
+            client_options=aiokafka_kwargs(settings),
+        )
 
     async def _handle(self, records: list[ConsumerRecord], live: bool) -> None:
         for record in records:

@@ -10,6 +10,7 @@ from kafka.admin import NewTopic
 from kafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
 
 from streams.config import Settings
+from streams.kafka_security import kafka_python_kwargs
 from streams.topics import TopicSpec, topic_specs
 
 
@@ -17,10 +18,20 @@ class KafkaUnreachable(RuntimeError):
     """No broker answered at the configured bootstrap address."""
 
 
-def unreachable_message(bootstrap: str) -> str:
-    return (
+def unreachable_message(bootstrap: str, security_protocol: str = "PLAINTEXT") -> str:
+    message = (
         f"Kafka is not reachable at {bootstrap}: run `make up` first "
         "(or set JOBMATCH_KAFKA_BOOTSTRAP to a running broker)"
+    )
+    if security_protocol == "PLAINTEXT":
+        return message
+    # kafka-python reports a refused login or an untrusted certificate as a timeout.
+    checks = "JOBMATCH_KAFKA_SSL_CAFILE"
+    if security_protocol == "SASL_SSL":
+        checks += " and JOBMATCH_KAFKA_SASL_USERNAME / JOBMATCH_KAFKA_SASL_PASSWORD"
+    return (
+        f"{message}; with {security_protocol}, also check {checks} "
+        "(the broker logs a refused login)"
     )
 
 
@@ -32,9 +43,12 @@ def connect_admin(settings: Settings, *, timeout_s: float = 10.0) -> KafkaAdminC
             client_id="jobmatch-admin",
             bootstrap_timeout_ms=int(timeout_s * 1000),
             request_timeout_ms=int(timeout_s * 1000),
+            **kafka_python_kwargs(settings),
         )
     except KafkaTimeoutError as exc:
-        raise KafkaUnreachable(unreachable_message(settings.kafka_bootstrap)) from exc
+        raise KafkaUnreachable(
+            unreachable_message(settings.kafka_bootstrap, settings.kafka_security_protocol)
+        ) from exc
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from schemas.postings import Posting, PostingEvent
 from schemas.profiles import Profile, ProfileEvent
 from streams.config import Settings
 from streams.kafka_admin import KafkaUnreachable, unreachable_message
+from streams.kafka_security import kafka_python_kwargs
 
 # Bounded waits, so that a missing broker or topic surfaces as an error within seconds.
 DEFAULT_TIMEOUT_MS = 10_000
@@ -84,13 +85,19 @@ class EventProducer:
             # An auto-created topic would get the broker's defaults (one partition, no
             # compaction) and break co-partitioning; topics come from `jobmatch topics`.
             "allow_auto_create_topics": False,
+            # TLS and the SASL login of JOBMATCH_KAFKA_SECURITY_PROTOCOL (none for PLAINTEXT).
+            **kafka_python_kwargs(self.settings),
         }
         config.update(producer_overrides)
         self._max_block_ms = int(config["max_block_ms"])
         try:
             self._producer = KafkaProducer(**config)
         except KafkaTimeoutError as exc:
-            raise KafkaUnreachable(unreachable_message(self.settings.kafka_bootstrap)) from exc
+            raise KafkaUnreachable(
+                unreachable_message(
+                    self.settings.kafka_bootstrap, self.settings.kafka_security_protocol
+                )
+            ) from exc
         _forward_auto_create(self._producer, bool(config["allow_auto_create_topics"]))
         self._closed = False
 

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 # billionths. Redis keeps a list of up to 128 members as a listpack, where an integer score
 # takes 5 bytes and any other score its 17-digit decimal string: half the bytes per list.
 SCORE_SCALE = 1_000_000_000
+# A worker's marker (streams.redis_rebuild) outlives a worker that died without cleaning
+# up by an hour, no longer; a running worker refreshes it every few seconds.
+MARKER_TTL_S = 3600
 
 
 def redis_score(score: float) -> int:

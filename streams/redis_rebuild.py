@@ -1,13 +1,24 @@
-"""Noticing that Redis lost this worker's keys, and writing them all again.
+"""Noticing that Redis lost some of this worker's keys, and writing them all again.
 
 Everything in Redis is derived state: the worker holds every list it owns, every open
 posting and its employer-list members in memory (rebuilt from Kafka on start). Redis can
-lose it without the worker hearing a thing: a FLUSHALL, a restart without persistence,
-eviction under ``maxmemory``. Each worker therefore keeps a marker key of its own
-(:meth:`streams.redis_keys.RedisKeys.worker_marker`) and checks it every few seconds with one
-``SET ... XX``; when the marker is gone, so may be anything else, and :class:`Rebuild`
-marks every key the worker owns for a rewrite, a chunk at a time, so the rebuild never
-crowds out the writes events make (``/health`` reports its progress).
+lose it without the worker hearing a thing: a FLUSHALL, a restart without persistence or
+from an older file, the last second of writes after a crash (``appendfsync everysec``), a
+failover to a replica that lagged. So each worker keeps a marker key of its own
+(:meth:`streams.redis_keys.RedisKeys.worker_marker`) holding an epoch: every pipelined
+write of the writer ends by advancing it to the write's number, but only from the number
+of the write before (``ADVANCE_MARKER``), so a marker Redis lost or set back stays lost
+or behind. Redis applies and persists a connection's commands in order, so if it still
+has the marker at the number of the last write it acknowledged, it has every write before
+it too. :class:`MarkerWatch` checks it
+every few seconds; when it is gone or behind, :class:`Rebuild` marks every key the worker
+owns for a rewrite, a chunk at a time, so the rebuild never crowds out the writes events
+make (``/health`` reports its progress).
+
+After a full loss the rebuild restores every key exactly. After a partial one (older
+data) it rewrites every seeker's keys and every display hash, but an employer list keeps
+any member it had then that no worker holds now: each worker re-adds only its current
+members, and removing stale ones would need every worker's members at once.
 
 On a Redis Cluster the marker sits on one shard: a shard that loses its data alone goes
 unnoticed. A marker per shard would be needed there (not done yet).
@@ -24,17 +35,16 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from streams import metrics
-from streams.redis_health import WriteHealth
+from streams.redis_keys import MARKER_TTL_S
+from streams.redis_scripts import CHECK_MARKER
+from streams.redis_writer import RedisWriter
 
 log = logging.getLogger(__name__)
 
 CHECK_EVERY_S = 5.0
-# The marker outlives a worker that died without cleaning up by an hour, no longer.
-MARKER_TTL_S = 3600
 # Keys marked per rebuild step, and the writer backlog above which a step waits.
 REBUILD_CHUNK = 500
 REBUILD_MAX_PENDING = 2_000
@@ -46,31 +56,36 @@ def worker_token() -> str:
 
 
 class MarkerWatch:
-    """Tells whether the worker's marker key is still in Redis."""
+    """Tells whether Redis still has every write of ``writer`` (see the module docstring)."""
 
-    def __init__(self, client: aioredis.Redis, key: str, health: WriteHealth) -> None:
-        self._client = client
-        self._key = key
-        self._health = health
+    def __init__(self, writer: RedisWriter) -> None:
+        assert writer.marker_key is not None, "a writer without a marker key"
+        self._writer = writer
+        self._key = writer.marker_key
         self._placed = False
 
     async def lost(self) -> bool:
-        """True when Redis lost the marker since the last check (it is placed again).
+        """True when Redis lost writes since the last check: the marker is gone (after
+        this worker placed it) or behind its last acknowledged write.
 
-        The first successful check only places it. The check is a write: its failure
-        (Redis down, out of memory) is reported like any other write's, so a worker with
-        nothing else to write still tells when Redis cannot take writes; and it answers
-        False: the check after Redis comes back tells whether it came back empty."""
+        The check is itself a write (refused under ``maxmemory`` like any other): its
+        failure is reported like a write's, so a worker with nothing else to write still
+        tells when Redis cannot take writes; and it answers False, since the check after
+        Redis comes back tells whether it came back without them."""
+        writer = self._writer
         try:
-            placed = await self._client.set(self._key, b"1", ex=MARKER_TTL_S, xx=True)
-            if not placed:
-                await self._client.set(self._key, b"1", ex=MARKER_TTL_S)
+            async with writer.round_trip:  # no write advancing the marker meanwhile
+                written = writer.written_epoch
+                before = await writer.client.eval(CHECK_MARKER, 1, self._key, written, MARKER_TTL_S)
         except (RedisError, OSError) as exc:
-            self._health.failed(exc, pending=0)
+            writer.health.failed(exc, pending=0)
             return False
-        self._health.server_takes_writes()
-        lost, self._placed = self._placed and not placed, True
-        return lost
+        writer.health.server_takes_writes()
+        if before is None:
+            lost, self._placed = self._placed, True
+            return lost
+        self._placed = True
+        return int(before) < written
 
 
 @dataclass

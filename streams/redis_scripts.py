@@ -128,3 +128,31 @@ end
 return 1
 """
 )
+
+# KEYS: a worker's marker. ARGV: the epoch of the worker's last acknowledged write, ttl.
+# Returns the marker's value before (false when it was gone), and leaves it at the newer
+# of the two, so a check racing a write never sets the marker back.
+CHECK_MARKER = _script(
+    """
+local before = redis.call('GET', KEYS[1])
+local epoch = tonumber(ARGV[1])
+if before and tonumber(before) > epoch then
+  epoch = tonumber(before)
+end
+redis.call('SET', KEYS[1], epoch, 'EX', ARGV[2])
+return before
+"""
+)
+
+# KEYS: a worker's marker. ARGV: the epoch of the writer's last acknowledged write, the
+# next one, ttl. Advances the marker only from where this worker left it: a marker Redis
+# lost or set back stays so, for streams.redis_rebuild.MarkerWatch to find.
+ADVANCE_MARKER = _script(
+    """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+  return 1
+end
+return 0
+"""
+)

@@ -40,8 +40,9 @@ except ImportError:  # redis[hiredis] is a dependency; without it writes are jus
 
 from streams import metrics
 from streams.redis_health import RedisWriteRefused, WriteHealth
-from streams.redis_keys import RedisKeys, redis_score
+from streams.redis_keys import MARKER_TTL_S, RedisKeys, redis_score
 from streams.redis_scripts import (
+    ADVANCE_MARKER,
     REPLACE_HASH,
     REPLACE_SEEKER_LIST,
     UPDATE_SEEKER_LIST,
@@ -144,10 +145,19 @@ class RedisWriter:
         render_items: ItemsRenderer | None = None,
         max_batch: int = 100,
         linger_s: float = 0.01,
+        marker_key: str | None = None,
     ) -> None:
         self._client = client
         use_hiredis_packing(client)
         self.health = WriteHealth()
+        # Every pipelined write ends by advancing marker_key to its number, from the
+        # number of the write before only; the number of the last acknowledged one tells
+        # streams.redis_rebuild whether Redis lost any write.
+        self.marker_key = marker_key
+        self.written_epoch = 0
+        # Held by each pipelined round trip and by the marker check, so the check never
+        # reads the marker while a write that advances it is on its way.
+        self.round_trip = asyncio.Lock()
         self._keys = keys
         self._render_seeker = render_seeker
         self._render_posting = render_posting
@@ -175,6 +185,7 @@ class RedisWriter:
             "update": UPDATE_SEEKER_LIST,
             "zset": UPDATE_SORTED_SET,
             "hash": REPLACE_HASH,
+            "marker": ADVANCE_MARKER,
         }
         self._sha = {name: sha1_hex(source) for name, source in self._sources.items()}
 
@@ -453,11 +464,17 @@ class RedisWriter:
             pipe.unlink(self._keys.posting_list(posting_id))
         if not pipe:
             return
-        commands = [args for args, _ in pipe.command_stack]
-        started = time.perf_counter()
-        results = await pipe.execute(raise_on_error=False)
-        metrics.REDIS_WRITE.observe(time.perf_counter() - started)
-        _raise_first_error(commands, results)
+        async with self.round_trip:
+            if self.marker_key is not None:
+                epoch = self.written_epoch
+                pipe.evalsha(sha["marker"], 1, self.marker_key, epoch, epoch + 1, MARKER_TTL_S)
+            commands = [args for args, _ in pipe.command_stack]
+            started = time.perf_counter()
+            results = await pipe.execute(raise_on_error=False)
+            metrics.REDIS_WRITE.observe(time.perf_counter() - started)
+            _raise_first_error(commands, results)
+            if self.marker_key is not None:
+                self.written_epoch += 1
         for index, seeker_id, reason in updates:
             if results[index] == -1:  # Redis has no list to change: write it whole
                 batch.rewrite[seeker_id] = reason

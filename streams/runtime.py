@@ -35,9 +35,10 @@ class Runtime:
     redis_marker: MarkerWatch
     rebuild: Rebuild
     processed: ProcessedOffsets = field(default_factory=ProcessedOffsets)
-    # The profiles/interactions partition of every seeker this worker handled an event of
-    # (see streams.worker.owned_seekers).
-    seeker_partitions: dict[str, int] = field(default_factory=dict)
+    # The partition of every seeker (profiles/interactions) and posting this worker handled
+    # an event of: after a rebalance, whether it still owns them (streams.worker.owned_keys).
+    partition_of_seeker: dict[str, int] = field(default_factory=dict)
+    partition_of_posting: dict[str, int] = field(default_factory=dict)
     # Each agent's batch of handled, not yet acknowledged events (streams.agents._Batches),
     # finished by the worker before it lets its partitions go on SIGTERM.
     open_batches: set[Any] = field(default_factory=set)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
@@ -25,7 +26,8 @@ class TopicTail:
 
     ``handle(records, live)`` gets ``live=False`` while catching up with the history and
     ``live=True`` afterwards, so callers can skip work (fan-out) that a full re-rank after
-    catch-up does anyway.
+    catch-up does anyway. ``client_options`` go to the consumer as they are: the TLS and
+    SASL arguments of :func:`streams.kafka_security.aiokafka_kwargs`.
     """
 
     def __init__(
@@ -36,12 +38,14 @@ class TopicTail:
         *,
         max_batch: int = 2000,
         fetch_max_bytes: int = 32 * 1024 * 1024,
+        client_options: Mapping[str, Any] | None = None,
     ) -> None:
         self.topic = topic
         self._bootstrap = bootstrap
         self._handle = handle
         self._max_batch = max_batch
         self._fetch_max_bytes = fetch_max_bytes
+        self._client_options = dict(client_options or {})
         self.caught_up = asyncio.Event()
         self.records_read = 0
         self._consumer: AIOKafkaConsumer | None = None
@@ -59,6 +63,7 @@ class TopicTail:
             auto_offset_reset="earliest",
             fetch_max_bytes=self._fetch_max_bytes,
             max_partition_fetch_bytes=self._fetch_max_bytes,
+            **self._client_options,
         )
         await consumer.start()
         self._consumer = consumer

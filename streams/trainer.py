@@ -23,6 +23,7 @@ from online_model.training import Trainer
 from streams import metrics
 from streams.config import Settings
 from streams.feeds import TRAINING_OFFSET_HEADER, ModelFeed
+from streams.kafka_security import aiokafka_kwargs
 from streams.topics import SNAPSHOT_MAX_BYTES
 
 log = logging.getLogger(__name__)
@@ -98,12 +99,14 @@ class TrainerService:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=2000,
+            **aiokafka_kwargs(settings),
         )
         producer = AIOKafkaProducer(
             bootstrap_servers=settings.kafka_bootstrap,
             acks="all",
             max_request_size=SNAPSHOT_MAX_BYTES,
             compression_type=None,
+            **aiokafka_kwargs(settings),
         )
         await producer.start()
         await consumer.start()

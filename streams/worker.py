@@ -9,6 +9,7 @@ import itertools
 import logging
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import faust
 import redis.asyncio as aioredis
@@ -49,7 +50,8 @@ GROUP_EXPOSURE_EVERY = 60  # gauge ticks: exposure by group every five minutes
 
 
 def connect_redis(settings: Settings) -> aioredis.Redis:
-    """The worker's Redis client, as the ``jobmatch-worker`` ACL user."""
+    """The worker's Redis client, as the ``jobmatch-worker`` ACL user. A ``rediss://`` URL
+    is TLS: the URL carries the CA file as ``ssl_ca_certs`` (``Settings.redis_url_for``)."""
     url = settings.redis_url_for("jobmatch-worker", settings.redis_worker_password)
     return aioredis.Redis.from_url(url, decode_responses=False, health_check_interval=30)
 
@@ -72,6 +74,7 @@ def build_worker(settings: Settings) -> Runtime:
     writer = RedisWriter(
         client,
         keys,
+        marker_key=keys.worker_marker(worker_token()),
         render_seeker=keeper.render_seeker,
         render_items=keeper.render_items,
         render_posting=render_posting,
@@ -90,8 +93,8 @@ def build_worker(settings: Settings) -> Runtime:
         catalog_feed=CatalogFeed(settings, keeper),
         model_feed=model_feed,
         trainer=TrainerService(settings, model_feed),
-        redis_marker=MarkerWatch(client, keys.worker_marker(worker_token()), writer.health),
-        rebuild=Rebuild(lambda: rebuild_plan(keeper, writer)),
+        redis_marker=MarkerWatch(writer),
+        rebuild=Rebuild(lambda: rebuild_plan(rt)),
     )
     register_agents(rt)
     kafka_probe = KafkaProbe(app, _families(rt), rt.processed)
@@ -208,10 +211,14 @@ def _register_background(rt: Runtime, kafka_probe: KafkaProbe) -> None:
         await kafka_probe(watch_progress=rt.ready.is_set())
 
 
-def rebuild_plan(keeper: ListKeeper, writer: RedisWriter) -> Iterator[Callable[[], None]]:
-    """One mark per key this worker owns in Redis: every open posting's display hash, its
-    members of every employer list, every list of its seekers (see streams.redis_rebuild)."""
-    for posting_id in list(keeper.catalog):
+def rebuild_plan(rt: Runtime) -> Iterator[Callable[[], None]]:
+    """One mark per key this worker owns in Redis (see streams.redis_rebuild): the display
+    hash of every posting of its posting partitions (deleted for a closed one, which an
+    older copy of Redis may still show), its members of every employer list, and the keys
+    of each of its seekers (a list, or none for a seeker who has none now)."""
+    keeper, writer = rt.keeper, rt.writer
+    owned_postings = owned_keys(rt, rt.postings_table, "postings", rt.partition_of_posting)
+    for posting_id, _ in list(owned_postings):
         yield functools.partial(writer.mark_posting, posting_id)
     # Lists and members as they are when their turn comes, not when the rebuild began.
     for posting_id in keeper.employer_postings():
@@ -223,32 +230,39 @@ def rebuild_plan(keeper: ListKeeper, writer: RedisWriter) -> Iterator[Callable[[
                 writer.update_employer_list(posting_id, add=members, expire_at=expire_at)
 
         yield mark_employer
-    for seeker_id in list(keeper.lists):
+    for seeker_id in list(keeper.seekers):
 
         def mark_seeker(seeker_id: str = seeker_id) -> None:
             # Only if still ours: a rebalance may have handed it over meanwhile, and
             # rendering a seeker we no longer hold would delete the new owner's list.
-            if seeker_id in keeper.lists:
+            if seeker_id in keeper.seekers:
                 writer.mark_seeker(seeker_id, "repair")
 
         yield mark_seeker
 
 
-def owned_seekers(rt: Runtime) -> dict[str, SeekerState]:
-    """The seekers of the profiles/interactions partitions assigned to this worker now.
+def owned_keys(
+    rt: Runtime, table: faust.Table, family: str, partition_of: dict[str, int]
+) -> Iterator[tuple[str, Any]]:
+    """(key, value) of ``table`` for the partitions of ``family`` assigned to this worker now.
 
     Faust's memory store keeps the keys of revoked partitions that this worker wrote
     itself (it forgets only those it recovered from the changelog), so the table alone
-    would have a worker go on writing the lists of seekers it handed over."""
-    topic = rt.settings.topic("profiles")
+    would have a worker go on writing the keys of seekers and postings it handed over."""
+    topic = rt.settings.topic(family)
     assigned = {tp.partition for tp in rt.app.consumer.assignment() if tp.topic == topic}
-    recovered: dict[str, int] = getattr(rt.seekers_table.data, "_key_partition", {})
-    owned = {}
-    for seeker_id, obj in rt.seekers_table.items():
-        partition = rt.seeker_partitions.get(seeker_id, recovered.get(seeker_id))
-        if partition in assigned:
-            owned[seeker_id] = SeekerState.from_obj(obj)
-    return owned
+    recovered: dict[str, int] = getattr(table.data, "_key_partition", {})
+    for key, value in table.items():
+        if partition_of.get(key, recovered.get(key)) in assigned:
+            yield key, value
+
+
+def owned_seekers(rt: Runtime) -> dict[str, SeekerState]:
+    """The seekers of the profiles/interactions partitions assigned to this worker now."""
+    return {
+        seeker_id: SeekerState.from_obj(obj)
+        for seeker_id, obj in owned_keys(rt, rt.seekers_table, "profiles", rt.partition_of_seeker)
+    }
 
 
 async def _health(rt: Runtime, kafka_probe: KafkaProbe) -> dict[str, object]:

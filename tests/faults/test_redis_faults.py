@@ -52,6 +52,21 @@ def restart(*, keep_data: bool) -> None:
     service("redis", "start")
 
 
+def restart_from_older_files() -> None:
+    """Redis comes back with the data it had seconds ago (a backup restored, the last
+    writes of a crash lost, a failover to a lagging replica): the worker's marker is
+    behind its last acknowledged write."""
+    run = Path(os.environ["JOBMATCH_RUN_DIR"]) / "redis"
+    older = run.parent / "redis-older-aof"
+    shutil.rmtree(older, ignore_errors=True)
+    shutil.copytree(run / "appendonlydir", older)  # an append-only file: a consistent prefix
+    time.sleep(5.0)  # the writes Redis will not have: pacing the fault, not a wait
+    service("redis", "stop")
+    shutil.rmtree(run / "appendonlydir")
+    shutil.move(older, run / "appendonlydir")
+    service("redis", "start")
+
+
 @dataclass(frozen=True)
 class Fault:
     name: str
@@ -86,6 +101,9 @@ FAULTS = [
         lambda s: None,
         None,
         data_lost=True,
+    ),
+    Fault(
+        "restart_older", lambda s: restart_from_older_files(), lambda s: None, None, data_lost=True
     ),
     Fault("flushall", lambda s: admin(s).flushall(), lambda s: None, None, data_lost=True),
     Fault("out_of_memory", _out_of_memory, _memory_back, "out_of_memory"),

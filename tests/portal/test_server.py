@@ -140,8 +140,9 @@ async def test_cli_serves_until_stopped(
         cwd=REPO, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
     try:
-        # Await the server coming up (a deadline, no fixed sleep).
-        deadline = asyncio.get_running_loop().time() + 20
+        # Await the server coming up (a deadline, no fixed sleep; generous: a busy machine
+        # may take many seconds to start Python and import the portal).
+        deadline = asyncio.get_running_loop().time() + 60
         while True:
             try:
                 status, _, body = await _get(f"http://127.0.0.1:{port}/api/seekers/S1")

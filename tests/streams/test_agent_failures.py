@@ -35,7 +35,8 @@ def consumed(value: bytes, key: bytes | None = b"S1") -> Any:
 def runtime(topic: RecordingTopic) -> Any:
     return SimpleNamespace(
         dead_letters=DeadLetterSink(topic, max_bytes=65536),  # type: ignore[arg-type]
-        seeker_partitions={},
+        partition_of_seeker={},
+        partition_of_posting={},
     )
 
 
@@ -67,7 +68,7 @@ async def test_a_handled_event_gives_its_example_and_no_dead_letter() -> None:
     out = await _apply(rt, "interactions", consumed(encode(CLICK)), handle)
     assert out == {"event_id": "e1"} and seen == [CLICK] and topic.sent == []
     # The seeker's partition is noted: after a rebalance it says whether we still own them.
-    assert rt.seeker_partitions == {"S1": 1}
+    assert rt.partition_of_seeker == {"S1": 1} and rt.partition_of_posting == {}
 
 
 async def test_an_invalid_event_never_reaches_the_handler() -> None:

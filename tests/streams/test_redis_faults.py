@@ -16,10 +16,9 @@ import redis
 
 from streams import metrics
 from streams.config import Settings
-from streams.redis_health import WriteHealth
 from streams.redis_keys import RedisKeys
 from streams.redis_rebuild import MarkerWatch
-from tests.streams.test_redis_writer import make_writer, view, worker_client
+from tests.streams.test_redis_writer import make_writer, view
 
 pytestmark = pytest.mark.integration
 
@@ -109,24 +108,41 @@ async def test_a_withdrawn_permission_is_reported_and_writing_resumes_once_resto
         task.cancel()
 
 
-async def test_the_marker_tells_when_redis_lost_it(
+async def test_the_marker_tells_when_redis_lost_writes(
     test_settings: Settings, redis_worker: redis.Redis, out_of_memory: Callable[[bool], None]
 ) -> None:
-    key = RedisKeys(test_settings.key_prefix).worker_marker("test-worker")
-    health = WriteHealth()
-    watch = MarkerWatch(worker_client(test_settings), key, health)
-    assert await watch.lost() is False  # placed
-    assert await watch.lost() is False  # still there
-    assert 0 < redis_worker.ttl(key) <= 3600
-    redis_worker.unlink(key)  # as FLUSHALL, or a restart without persistence, would
-    assert await watch.lost() is True
-    assert await watch.lost() is False  # placed again
+    keys = RedisKeys(test_settings.key_prefix)
+    marker = keys.worker_marker("test-worker")
+    writer = make_writer(test_settings, {"S1": view(3)}, {}, marker_key=marker)
+    watch = MarkerWatch(writer)
+    assert await watch.lost() is False  # placed, nothing written yet
+    for _ in range(3):
+        writer.mark_seeker("S1", "profile")
+        await writer.flush()
+    assert writer.written_epoch == 3 and redis_worker.get(marker) == "3"
+    assert 0 < redis_worker.ttl(marker) <= 3600
+    assert await watch.lost() is False  # Redis has every acknowledged write
 
-    # The check is a write: while Redis refuses writes, it reports that, and it
-    # clears the fault once Redis takes writes again.
+    # Redis comes back from an older file (or a lagging replica takes over): the marker
+    # is behind the last write Redis acknowledged.
+    redis_worker.set(marker, 2)
+    writer.mark_seeker("S1", "profile")
+    await writer.flush()  # a write after the loss does not hide it
+    assert writer.written_epoch == 4 and redis_worker.get(marker) == "2"
+    assert await watch.lost() is True
+    assert await watch.lost() is False  # set to the last write again: told once
+    redis_worker.unlink(marker)  # as FLUSHALL, or a restart without persistence, would
+    writer.mark_seeker("S1", "profile")
+    await writer.flush()
+    assert not redis_worker.exists(marker)
+    assert await watch.lost() is True
+    assert await watch.lost() is False
+
+    # The check is a write: while Redis refuses writes it reports that, and it clears
+    # the fault once Redis takes writes again.
     out_of_memory(True)
     assert await watch.lost() is False
-    assert health.fault is not None and health.fault.reason == "out_of_memory"
+    assert writer.health.fault is not None and writer.health.fault.reason == "out_of_memory"
     out_of_memory(False)
     assert await watch.lost() is False
-    assert health.fault is None
+    assert writer.health.fault is None

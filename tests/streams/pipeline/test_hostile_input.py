@@ -17,7 +17,6 @@ from collections import Counter
 import orjson
 import pytest
 import redis
-from kafka import KafkaConsumer, TopicPartition
 
 from schemas.codec import encode, key_of
 from schemas.interactions import Interaction
@@ -26,9 +25,10 @@ from schemas.profiles import ProfileEvent
 from schemas.validate import Event
 from streams.config import Settings
 from streams.redis_keys import RedisKeys
+from tests.streams.cli.topic_records import read_all
 from tests.streams.pipeline.conftest import StartWorker
 from tests.streams.pipeline.test_live_lists import forklift_posting, forklift_seeker, list_of
-from tests.streams.pipeline.topic_reader import read_topic
+from tests.streams.pipeline.topic_reader import committed_everything
 from tests.streams.pipeline.worker_process import WorkerProcess, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -95,23 +95,6 @@ def kcat_produce(settings: Settings, family: str, records: list[Record]) -> None
         subprocess.run(common, input=data, check=True, timeout=60)
 
 
-def committed_everything(settings: Settings, group: str) -> bool:
-    """The group's committed offset is the end of every partition of the event topics."""
-    consumer = KafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap, group_id=group, enable_auto_commit=False
-    )
-    try:
-        parts = [
-            TopicPartition(settings.topic(f), p)
-            for f in ("postings", "profiles", "interactions")
-            for p in consumer.partitions_for_topic(settings.topic(f)) or ()
-        ]
-        ends = consumer.end_offsets(parts)
-        return all((consumer.committed(tp) or 0) >= end for tp, end in ends.items())
-    finally:
-        consumer.close()
-
-
 def listening_addresses(port: int) -> set[str]:
     """Local IPv4 addresses with a socket listening on ``port`` (from /proc/net/tcp)."""
     out = set()
@@ -167,39 +150,43 @@ def test_hostile_messages_are_dead_lettered_and_nothing_stops(
     # Every valid event is applied, including those after the hostile ones.
     wait_for(
         lambda: all(set(list_of(reader, keys, s)) == {"P1", "P2"} for s in ("S1", "S2", "S5")),
-        timeout=30,
+        timeout=60,
         what="P1 and P2 in the lists of S1, S2 and S5",
     )
-    # An injection attempt in a free-text field is data: stored and shown verbatim.
+    # An injection attempt in a free-text field is data: stored and shown verbatim. (Display
+    # fields come from the postings agent, the lists from the catalog feed: a wait of its own.)
     wait_for(
         lambda: reader.hget(keys.posting_display("P2"), "title") == LUA_TITLE,
-        timeout=10,
+        timeout=60,
         what="P2's display title",
     )
-    # Every hostile message, and nothing else, is in the DLQ, each with its reason.
-    letters = [orjson.loads(v) for _, v in read_topic(kafka_topics, "dlq", count=len(hostile))]
+    # No offset is left behind; the agents never restarted.
+    group = dataclasses.replace(kafka_topics, app_id=kafka_topics.topic_prefix).app_id
+    wait_for(
+        lambda: committed_everything(kafka_topics, group),
+        timeout=60,
+        what="the group's offsets at the end of every partition",
+    )
+    healed = time.monotonic() - started
+    log = first.log_path.read_text(errors="replace")
+    assert "Crashed reason" not in log and "MessageSizeTooLarge" not in log
+    # Every hostile message, and nothing else, is in the DLQ, each with its reason. With
+    # every offset committed, every dead letter is in the topic (a worker flushes its
+    # producer before it commits), so the topic read to its end is all there will be.
+    letters = [orjson.loads(r.value) for r in read_all(kafka_topics, "dlq")]
     assert Counter(r["reason"] for r in letters) == Counter(h[3] for h in hostile)
-    assert len(read_topic(kafka_topics, "dlq", count=len(hostile) + 1, timeout_s=3)) == len(hostile)
+    assert len(letters) == len(hostile)
     by_size = {r.get("key_size"): r for r in letters}
     assert by_size[MB]["reason"] == "key_mismatch" and len(by_size[MB]["key"]) == 1024
     assert by_size[2 * MB]["value_size"] == 2 * MB
     assert "the original is at" in by_size[2 * MB]["error"]
     assert all(r["error"] and len(r["error"]) < 2000 for r in letters)
-    # No offset is left behind; the agents never restarted.
-    group = dataclasses.replace(kafka_topics, app_id=kafka_topics.topic_prefix).app_id
-    wait_for(
-        lambda: committed_everything(kafka_topics, group),
-        timeout=30,
-        what="the group's offsets at the end of every partition",
-    )
-    log = first.log_path.read_text(errors="replace")
-    assert "Crashed reason" not in log and "MessageSizeTooLarge" not in log
-    healed = time.monotonic() - started
     print(f"\n{len(hostile)} hostile messages dead-lettered, valid events applied, offsets")
     print(f"committed {healed:.1f} s after the first was sent")
 
     # The group still rebalances: a second worker joins, takes partitions, and lists keep
-    # coming; then the first leaves on SIGTERM within 10 s.
+    # coming; then the first leaves on SIGTERM instead of waiting on a stuck partition (30 s:
+    # a bound for a clean stop on a loaded machine, not a speed target).
     joined = time.monotonic()
     second = start_worker()
     wait_for(
@@ -208,7 +195,7 @@ def test_hostile_messages_are_dead_lettered_and_nothing_stops(
         what="the second worker owning seekers",
     )
     print(f"second worker ready and owning seekers in {time.monotonic() - joined:.1f} s")
-    stopped_in = stop_within(first, 10)
+    stopped_in = stop_within(first, 30)
     print(f"first worker stopped on SIGTERM in {stopped_in:.1f} s")
     s3 = ProfileEvent("ok-S3", now, "upsert", "S3", forklift_seeker("S3"))
     kcat_produce(kafka_topics, "profiles", [valid(s3)])

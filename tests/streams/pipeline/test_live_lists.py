@@ -2,7 +2,11 @@
 
 Each test starts real ``jobmatch worker`` processes on its own topics and keys, sends
 events the way the job site would, and reads Redis the way a portal would. Waits are on
-conditions with deadlines; the 2 s deadlines are the product's promise ("within seconds").
+conditions with deadlines. A deadline only bounds a wait: it is no speed target (how fast
+lists follow events is measured by ``make bench``), so a loaded machine makes a test slower,
+never red. Each wait is for everything the assertions after it read: the keys come from
+independent paths (a seeker's list and its :why and :meta from one write; display fields
+from the postings agent; employer lists from their own writes).
 """
 
 from __future__ import annotations
@@ -26,6 +30,10 @@ from tests.streams.pipeline.topic_reader import read_topic
 from tests.streams.pipeline.worker_process import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+# The bound of one wait (see the module docstring): a worker on a busy two-core machine
+# can take seconds for what takes milliseconds on an idle one.
+WAIT_S = 60.0
 
 
 def forklift_posting(posting_id: str = "P100", **changes: object) -> Posting:
@@ -76,20 +84,31 @@ def test_a_posting_and_a_matching_profile_make_a_list_with_display_fields_and_re
     producer.send_posting(forklift_posting())
     producer.send_profile(forklift_seeker())
     producer.flush()
-    wait_for(lambda: "P100" in list_of(reader, keys, "S42"), timeout=2.0, what="P100 in S42's list")
-
-    display = wait_for(lambda: reader.hgetall(keys.posting_display("P100")), timeout=2.0)
+    wait_for(
+        lambda: "P100" in list_of(reader, keys, "S42"), timeout=WAIT_S, what="P100 in S42's list"
+    )
+    # Display fields: the postings agent's write, not the list's.
+    display = wait_for(
+        lambda: reader.hgetall(keys.posting_display("P100")),
+        timeout=WAIT_S,
+        what="P100's display fields",
+    )
     assert display["title"] == "물류센터 지게차 운전원 채용"
     assert display["employer_name"] == "(주)한빛물류"
     assert (display["wage_type"], display["wage_min"], display["wage_max"]) == (
         "monthly", "2800000", "3200000",
     )  # fmt: skip
+    # :why and :meta are written with the list, in one script: no wait of their own.
     reasons = orjson.loads(reader.hget(keys.seeker_why("S42"), "P100"))
     assert "희망 직종 일치" in reasons
     meta = reader.hgetall(keys.seeker_meta("S42"))
     assert meta["model_version"] == "1" and int(meta["updated_at"]) > 0
-    # The employer sees the seeker too.
-    wait_for(lambda: reader.zscore(keys.posting_list("P100"), "S42"), timeout=2.0)
+    # The employer sees the seeker too (any score: 0.0 is a member as well).
+    wait_for(
+        lambda: reader.zscore(keys.posting_list("P100"), "S42") is not None,
+        timeout=WAIT_S,
+        what="S42 in P100's employer list",
+    )
 
 
 def test_a_non_python_client_writing_raw_json_gets_the_same_result(
@@ -116,7 +135,15 @@ def test_a_non_python_client_writing_raw_json_gets_the_same_result(
             check=True,
             timeout=30,
         )  # fmt: skip
-    wait_for(lambda: "P200" in list_of(reader, keys, "S77"), timeout=2.0, what="P200 in S77's list")
+    # The list and the display fields are written by different agents: wait for both.
+    wait_for(
+        lambda: (
+            "P200" in list_of(reader, keys, "S77")
+            and reader.hexists(keys.posting_display("P200"), "title")
+        ),
+        timeout=WAIT_S,
+        what="P200 in S77's list and P200's display fields",
+    )
     assert reader.hget(keys.posting_display("P200"), "title") == "지게차 운전원"
 
 
@@ -130,13 +157,15 @@ def test_a_close_leaves_every_list_and_the_employer_view(
     for sid in ("S1", "S2", "S3"):
         producer.send_profile(forklift_seeker(sid))
     producer.flush()
+    # Everything the close must remove is there first, or its absence would prove nothing.
     wait_for(
         lambda: (
             all("P1" in list_of(reader, keys, s) for s in ("S1", "S2", "S3"))
             and reader.zcard(keys.posting_list("P1")) == 3
+            and reader.exists(keys.posting_display("P1"))
         ),
-        timeout=5.0,
-        what="P1 in three lists and its employer list",
+        timeout=WAIT_S,
+        what="P1 in three lists, its employer list and its display fields",
     )
     producer.close_posting("P1")
     producer.flush()
@@ -145,7 +174,7 @@ def test_a_close_leaves_every_list_and_the_employer_view(
             all(list_of(reader, keys, s) == ["P2"] for s in ("S1", "S2", "S3"))
             and not reader.exists(keys.posting_list("P1"), keys.posting_display("P1"))
         ),
-        timeout=2.0,
+        timeout=WAIT_S,
         what="P1 gone from every list, its employer list and display fields",
     )
 
@@ -166,7 +195,9 @@ def test_a_malformed_message_is_dead_lettered_and_the_next_one_is_processed(
     producer.send_posting(forklift_posting())
     producer.send_profile(forklift_seeker("S9"))
     producer.flush()
-    wait_for(lambda: "P100" in list_of(reader, keys, "S9"), timeout=5.0, what="S9's list")
+    # S9's good profile follows the two bad ones on its partition: once it is applied, both
+    # were dead-lettered and counted (the counters move before the next event is handled).
+    wait_for(lambda: "P100" in list_of(reader, keys, "S9"), timeout=WAIT_S, what="S9's list")
 
     letters = read_topic(kafka_topics, "dlq", count=2)
     records = [orjson.loads(value) for _, value in letters]
@@ -205,7 +236,9 @@ def test_applies_favouring_one_feature_raise_the_model_version_and_re_rank_lists
     for sid in [*appliers, "SOBS"]:
         producer.send_profile(forklift_seeker(sid))
     producer.flush()
-    wait_for(lambda: len(list_of(reader, keys, "SOBS")) == 20, timeout=10.0, what="observer's list")
+    wait_for(
+        lambda: len(list_of(reader, keys, "SOBS")) == 20, timeout=WAIT_S, what="observer's list"
+    )
     far_ids = {p.posting_id for p in far}
 
     def far_margin() -> float:
@@ -233,6 +266,9 @@ def test_applies_favouring_one_feature_raise_the_model_version_and_re_rank_lists
         meta = reader.hgetall(keys.seeker_meta("SOBS"))
         return int(meta.get("model_version", 0)) > version_before and far_margin() > 0
 
-    wait_for(far_lead, timeout=60.0, interval=0.2, what="far-deadline postings leading SOBS's list")
+    # Training, a snapshot and a sweep: the slowest path here, so twice the bound.
+    wait_for(
+        far_lead, timeout=2 * WAIT_S, interval=0.2, what="far-deadline postings leading SOBS's list"
+    )
     meta = reader.hgetall(keys.seeker_meta("SOBS"))
     assert meta["reason"] in ("model", "sweep")  # re-ranked without a profile event

@@ -1,8 +1,8 @@
-"""Read a test topic back from the real broker."""
+"""Read a test topic back from the real broker, and the workers' committed offsets."""
 
 from __future__ import annotations
 
-from kafka import KafkaConsumer
+from kafka import KafkaConsumer, TopicPartition
 
 from streams.config import Settings
 
@@ -27,3 +27,26 @@ def read_topic(
     finally:
         consumer.close()
     return out
+
+
+def committed_everything(settings: Settings, group: str) -> bool:
+    """The group's committed offset is the end of every partition of the event topics.
+
+    Then every event has been handled, and everything a worker produced while handling it
+    is in Kafka: a worker flushes its producer before each commit. A barrier for checks
+    that nothing else was produced (the dead letters, say)."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap, group_id=group, enable_auto_commit=False
+    )
+    try:
+        parts = [
+            TopicPartition(settings.topic(f), p)
+            for f in ("postings", "profiles", "interactions")
+            for p in consumer.partitions_for_topic(settings.topic(f)) or ()
+        ]
+        if len({tp.topic for tp in parts}) < 3:
+            return False  # no metadata yet: "every partition" would be none
+        ends = consumer.end_offsets(parts)
+        return all((consumer.committed(tp) or 0) >= end for tp, end in ends.items())
+    finally:
+        consumer.close()

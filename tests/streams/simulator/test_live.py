@@ -11,45 +11,23 @@ from pathlib import Path
 import orjson
 import pytest
 import redis
-from kafka import KafkaConsumer, TopicPartition
 
 from streams.config import Settings
 from streams.producer import EventProducer
 from streams.simulator import Market, MarketConfig
 from streams.simulator.runner import RedisListSource, RedisUnavailable, run_live
+from tests.streams.cli.topic_records import read_all
 
 FAMILIES = ("postings", "profiles", "interactions")
 
 
-def _consume_all(
-    settings: Settings, expected: dict[str, int], timeout_s: float = 30.0
-) -> dict[str, list[tuple[bytes, bytes]]]:
-    """Every (key, value) of the three topics, polling until ``expected`` counts or timeout."""
-    consumer = KafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap,
-        group_id=None,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-    )
-    try:
-        partitions = [
-            TopicPartition(settings.topic(f), p)
-            for f in FAMILIES
-            for p in consumer.partitions_for_topic(settings.topic(f)) or ()
-        ]
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        got: dict[str, list[tuple[bytes, bytes]]] = {f: [] for f in FAMILIES}
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            for tp, records in consumer.poll(timeout_ms=500).items():
-                family = tp.topic.rsplit(".", 1)[1]
-                got[family].extend((r.key, r.value) for r in records)
-            if all(len(got[f]) >= expected.get(f, 0) for f in FAMILIES):
-                break
-        return got
-    finally:
-        consumer.close()
+def _consume_all(settings: Settings) -> dict[str, list[tuple[bytes, bytes]]]:
+    """Every (key, value) of the three topics: all they hold, read to their end offsets.
+
+    Call it once the producer has flushed (``run_live`` flushes before it returns). Not
+    "until some count": a count met early would hide records still unread, or extra ones.
+    """
+    return {f: [(r.key, r.value) for r in read_all(settings, f)] for f in FAMILIES}
 
 
 @pytest.mark.integration
@@ -110,7 +88,7 @@ def test_live_run_reaches_the_broker_and_reads_lists_from_redis(
 
     assert summary.total == 2500 and not summary.interrupted
     assert summary.reco_found > 0 and summary.reco_requests >= summary.reco_found
-    got = _consume_all(settings, summary.events)
+    got = _consume_all(settings)
     # The broker holds exactly what the summary counted, and what the log says was sent.
     assert {f: len(got[f]) for f in FAMILIES} == {f: summary.events.get(f, 0) for f in FAMILIES}
     logged: dict[str, list[bytes]] = {f: [] for f in FAMILIES}
@@ -151,7 +129,7 @@ def test_cli_live_run_sends_and_logs(
     assert out.startswith("done: 400 events") and ", live)" in out
     assert re.search(r"truth: \d+ seekers x \d+ postings, mean would-apply count", err)
     assert len(log.read_bytes().splitlines()) == 400
-    got = _consume_all(kafka_topics, {"postings": 40, "profiles": 60})
+    got = _consume_all(kafka_topics)
     assert sum(len(v) for v in got.values()) == 400
     # The run's event ids carry a run tag, so a second run is not a duplicate of the first.
     first = orjson.loads(log.read_bytes().splitlines()[0])["event"]["event_id"]
