@@ -43,3 +43,42 @@ stop_pid() {
   fi
   rm -f "$pidfile"
 }
+
+# render_acl TEMPLATE OUT: the ACL users of TEMPLATE with the passwords of the environment
+# (JOBMATCH_REDIS_{WORKER,PORTAL,ADMIN}_PASSWORD) as SHA-256 hashes, comments dropped;
+# OUT is readable by its owner only. deploy/docker/redis-entrypoint.sh (plain sh, no
+# lib.sh inside the container) does the same.
+render_acl() {
+  local template=$1 out=$2
+  sha() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
+  (
+    umask 077
+    sed -e "s/#WORKER_SHA/#$(sha "$JOBMATCH_REDIS_WORKER_PASSWORD")/" \
+        -e "s/#PORTAL_SHA/#$(sha "$JOBMATCH_REDIS_PORTAL_PASSWORD")/" \
+        -e "s/#ADMIN_SHA/#$(sha "$JOBMATCH_REDIS_ADMIN_PASSWORD")/" \
+        "$template" | grep -v '^#' >"$out"
+  )
+}
+
+# wait_for_broker NAME PIDFILE LOGFILE START_LINE BROKER_PORT CONTROLLER_PORT TIMEOUT:
+# ready means the broker logged (after START_LINE of LOGFILE) that it started and accepts
+# connections on its port; dies with the log's tail if it exits or does not answer.
+wait_for_broker() {
+  local name=$1 pidfile=$2 logfile=$3 start_line=$4 broker_port=$5 controller_port=$6
+  local deadline=$((SECONDS + $7))
+  while :; do
+    if ! pid_alive "$pidfile" kafka.Kafka; then
+      rm -f "$pidfile"
+      tail -n 20 "$logfile" >&2 || true
+      die "$name: the broker exited during start-up (port $broker_port, controller port $controller_port); see $logfile"
+    fi
+    if tail -n +"$start_line" "$logfile" | grep -q "Kafka Server started" && port_open "$broker_port"; then
+      return 0
+    fi
+    if ((SECONDS >= deadline)); then
+      stop_pid "$pidfile" kafka.Kafka 10 || true
+      die "$name: the broker did not answer on 127.0.0.1:$broker_port within $7s; see $logfile"
+    fi
+    sleep 0.2
+  done
+}

@@ -164,22 +164,6 @@ nohup java "${java_opts[@]}" -cp "$classpath" kafka.Kafka "$run/server.propertie
 echo $! >"$pidfile"
 unset STORE_PASS
 
-# Ready means: the broker logged that it started and accepts connections on its port.
-deadline=$((SECONDS + timeout))
-while :; do
-  if ! pid_alive "$pidfile" kafka.Kafka; then
-    rm -f "$pidfile"
-    tail -n 20 "$logfile" >&2 || true
-    die "kafka-secure: the broker exited during start-up (port $broker_port, controller port $controller_port); see $logfile"
-  fi
-  if tail -n +"$start_line" "$logfile" | grep -q "Kafka Server started" && port_open "$broker_port"; then
-    break
-  fi
-  if ((SECONDS >= deadline)); then
-    stop_pid "$pidfile" kafka.Kafka 10 || true
-    die "kafka-secure: the broker did not answer on 127.0.0.1:$broker_port within ${timeout}s; see $logfile"
-  fi
-  sleep 0.2
-done
+wait_for_broker kafka-secure "$pidfile" "$logfile" "$start_line" "$broker_port" "$controller_port" "$timeout"
 log "kafka-secure: ready on 127.0.0.1:$broker_port, SASL_SSL with SCRAM-SHA-512 (pid $(cat "$pidfile"))"
 client_settings

@@ -37,13 +37,7 @@ ldd "$(command -v redis-server)" 2>/dev/null | grep -q libssl \
 mkdir -p "$run"
 "$JOBMATCH_ROOT/deploy/tls/certs.sh" redis
 
-sha() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
-umask 077
-sed -e "s/#WORKER_SHA/#$(sha "$JOBMATCH_REDIS_WORKER_PASSWORD")/" \
-    -e "s/#PORTAL_SHA/#$(sha "$JOBMATCH_REDIS_PORTAL_PASSWORD")/" \
-    -e "s/#ADMIN_SHA/#$(sha "$JOBMATCH_REDIS_ADMIN_PASSWORD")/" \
-    "$redis/users.acl.template" | grep -v '^#' >"$run/users.acl"
-umask 022
+render_acl "$redis/users.acl.template" "$run/users.acl"
 
 cli() {
   local user=$1 password=$2

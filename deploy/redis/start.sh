@@ -20,13 +20,7 @@ if ! command -v redis-server >/dev/null; then
 fi
 
 mkdir -p "$run"
-sha() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
-umask 077
-sed -e "s/#WORKER_SHA/#$(sha "$JOBMATCH_REDIS_WORKER_PASSWORD")/" \
-    -e "s/#PORTAL_SHA/#$(sha "$JOBMATCH_REDIS_PORTAL_PASSWORD")/" \
-    -e "s/#ADMIN_SHA/#$(sha "$JOBMATCH_REDIS_ADMIN_PASSWORD")/" \
-    "$here/users.acl.template" | grep -v '^#' >"$run/users.acl"
-umask 022
+render_acl "$here/users.acl.template" "$run/users.acl"
 
 ping() {
   REDISCLI_AUTH="$JOBMATCH_REDIS_WORKER_PASSWORD" redis-cli -h 127.0.0.1 -p "$port" \
