@@ -72,7 +72,7 @@ wait_for_broker() {
       tail -n 20 "$logfile" >&2 || true
       die "$name: the broker exited during start-up (port $broker_port, controller port $controller_port); see $logfile"
     fi
-    if tail -n +"$start_line" "$logfile" | grep -q "Kafka Server started" && port_open "$broker_port"; then
+    if grep -q "Kafka Server started" < <(tail -n +"$start_line" "$logfile") && port_open "$broker_port"; then
       return 0
     fi
     if ((SECONDS >= deadline)); then

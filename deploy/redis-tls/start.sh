@@ -31,7 +31,10 @@ if ! command -v redis-server >/dev/null; then
 fi
 # Debian builds redis-server with TLS built in (BUILD_TLS=yes: linked against libssl); a
 # build without it would refuse --tls-port.
-ldd "$(command -v redis-server)" 2>/dev/null | grep -q libssl \
+# (ldd's output is read whole first: `ldd | grep -q` under pipefail fails at random when
+# grep stops reading early and ldd gets SIGPIPE.)
+libs="$(ldd "$(command -v redis-server)" 2>/dev/null || true)"
+[[ $libs == *libssl* ]] \
   || die "redis-tls: $(command -v redis-server) has no TLS support (Debian's has: apt-get install redis-server)"
 
 mkdir -p "$run"
