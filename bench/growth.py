@@ -1,16 +1,16 @@
 """Scenarios 4 and 6, in-process (no Kafka, no Redis): how the cost of a profile re-rank
 and of a new posting's fan-out grows with the market, and what a nightly batch costs.
 
-The code measured is the worker's own :class:`streams.list_keeper.ListKeeper` (catalog,
-seeker index, lists, employer lists) with no Redis writer, fed by the simulator's postings
-and seekers and scored with the prior model snapshot. For each catalog size, seekers are
-added in stages (10k, 100k, 500k); at each stage:
+The code measured is the worker's own :class:`online_model.live.engine.LiveEngine`
+(catalog, seeker index, lists, employer lists) with no sink (its changes are dropped), fed
+by the simulator's postings and seekers and scored with the prior model snapshot. For each
+catalog size, seekers are added in stages (10k, 100k, 500k); at each stage:
 
-* **re-rank**: ``ListKeeper.rerank`` of random seekers (retrieval, filters, features,
+* **re-rank**: ``LiveEngine.rerank`` of random seekers (retrieval, filters, features,
   scores, top-120 with diversity, reverse indexes, employer lists); baseline: the brute
   force that scores *every* open posting for the seeker (features of all, scores, the
   same top-120), measured on the same catalog right after;
-* **fan-out**: ``ListKeeper.posting_upserted(live=True)`` of new postings (seeker index
+* **fan-out**: ``LiveEngine.posting_upserted(live=True)`` of new postings (seeker index
   lookup, hard filters and scores for the candidate seekers, incremental inserts, the full
   re-ranks an insert cannot decide, the employer list); baseline: re-ranking every
   candidate seeker in full, estimated as candidates x the mean re-rank time measured at
@@ -36,14 +36,13 @@ from bench.harness import log
 from bench.results import Section
 from online_model.features import feature_matrix
 from online_model.history import SeekerHistory
+from online_model.live.engine import LiveEngine
+from online_model.live.seeker_state import SeekerState
 from online_model.recommend import rank_seeker
 from online_model.topk import top_k
 from online_model.training import Trainer
 from schemas.postings import Posting
 from schemas.profiles import Profile
-from streams.config import Settings
-from streams.list_keeper import ListKeeper
-from streams.seeker_state import SeekerState
 from streams.simulator import Market, MarketConfig
 
 RERANK_TARGET_MS = 10.0  # median at 20k open postings (issue 7)
@@ -135,18 +134,18 @@ def _postings(count: int, start_ms: int, seed: int, tag: str) -> list[Posting]:
 class _Counting:
     """Counts the full re-ranks a fan-out falls back to."""
 
-    def __init__(self, keeper: ListKeeper) -> None:
+    def __init__(self, keeper: LiveEngine) -> None:
         self.calls = 0
-        original = keeper.rerank
+        original = keeper._rerank
 
         def rerank(seeker_id: str, reason: str) -> None:
             self.calls += 1
             original(seeker_id, reason)
 
-        keeper.rerank = rerank  # type: ignore[method-assign]
+        keeper._rerank = rerank  # type: ignore[method-assign]
 
 
-def _brute_force_ms(keeper: ListKeeper, profiles: list[Profile]) -> list[float]:
+def _brute_force_ms(keeper: LiveEngine, profiles: list[Profile]) -> list[float]:
     ctx = keeper.context()
     ranker = keeper.snapshot.ranker
     catalog = keeper.catalog
@@ -166,15 +165,14 @@ def run(plan: GrowthPlan) -> list[Cell]:
     start_ms = now_ms()
     pool = _seeker_pool(max(plan.seekers), start_ms)
     rng = random.Random(5)
-    settings = Settings()
     # One seeker table and index shared by a keeper per catalog size: seekers are added
     # stage by stage once (indexing 500k seekers takes a while) and every catalog sees them.
     seekers: dict[str, SeekerState] = {}
-    keepers: dict[int, ListKeeper] = {}
+    keepers: dict[int, LiveEngine] = {}
     brute: dict[int, list[float]] = {}
     fresh: dict[int, list[Posting]] = {}
     for n_postings in plan.postings:
-        keeper = ListKeeper(settings)
+        keeper = LiveEngine()
         keeper.offer_snapshot(Trainer().snapshot(now_ms=start_ms))
         keeper.seekers = seekers
         if keepers:
@@ -208,7 +206,7 @@ def run(plan: GrowthPlan) -> list[Cell]:
 
 
 def _cell(
-    keeper: ListKeeper,
+    keeper: LiveEngine,
     n_postings: int,
     population: list[Profile],
     fresh: list[Posting],
@@ -241,7 +239,7 @@ def _cell(
         cell.fanout_ms.append((time.perf_counter() - t0) * 1000)
         cell.fanout_candidates.append(len(candidates))
         cell.fanout_reranks += counting.calls - before
-    del keeper.rerank  # the instance attribute _Counting set: back to the method
+    del keeper._rerank  # the instance attribute _Counting set: back to the method
     ctx = keeper.context()
     ranker = keeper.snapshot.ranker
     for profile in rng.sample(population, min(plan.batch_sample, len(population))):
@@ -307,7 +305,7 @@ def growth_section(cells: list[Cell], plan: GrowthPlan) -> Section:
     s.tables.append(("Every size", columns, rows))
     s.data = {"cells": [c.to_obj() for c in cells]}
     s.notes.append(
-        "In-process on `streams.list_keeper.ListKeeper` without Kafka or Redis: the CPU "
+        "In-process on `online_model.live.engine.LiveEngine` without Kafka or Redis: the CPU "
         "cost a worker pays per event, without the framework and the Redis write. "
         f"Re-rank: {plan.rerank_sample:,} random seekers per size; brute force: "
         f"{plan.brute_sample} seekers per catalog. A seeker's re-rank does not depend on how "

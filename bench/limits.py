@@ -25,9 +25,10 @@ from aiokafka import AIOKafkaConsumer
 
 from bench.harness import BenchEnv, free_port, log, wait_for
 from bench.worker import worker_env
+from online_model.live.views import SeekerListView
 from streams.config import Settings
 from streams.redis_keys import RedisKeys
-from streams.redis_writer import RedisWriter, SeekerListView
+from streams.redis_writer import RedisWriter
 
 
 @dataclass(frozen=True)

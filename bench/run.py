@@ -188,7 +188,7 @@ def run_growth(plan: Plan, report: Report, half: freshness.Level | None) -> None
     report.targets.insert(
         min(2, len(report.targets)),
         Target(
-            "profile re-rank median at 20k open postings (in-process ListKeeper.rerank)",
+            "profile re-rank median at 20k open postings (in-process LiveEngine.rerank)",
             f"<= {growth.RERANK_TARGET_MS:g} ms",
             median,
             "ms",
@@ -210,7 +210,7 @@ FIXES = (
     "0.41 ms per list; now `online_model.explain.explain_rows`); redis-py's asyncio client "
     "packed each list write (about 500 arguments) in Python (RedisWriter 838 -> 1,663 "
     "lists/s; now packed by hiredis); every re-rank searched each full employer list for "
-    "its weakest member (`ListKeeper.rerank` at 20k postings x 20k seekers, under a "
+    "its weakest member (`LiveEngine.rerank` at 20k postings x 20k seekers, under a "
     "profiler, 6.1 -> 3.4 ms; now cached). Together, on the quick run's market (2k x 2k): "
     "interactions 416 -> about 1,050 events/s, profile updates 155 -> about 270, new "
     "postings 30 -> about 45. Changed since the previous full run (`make bench` at commit "

@@ -7,7 +7,7 @@ a :class:`~online_model.candidates.FilterStats` passed in is incremented.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -299,9 +299,18 @@ def rank_posting(
     scores = score_seekers_for_posting(
         posting, seekers, model, ctx, tokenizer=tokenizer, filter_stats=filter_stats
     )
-    ranked = sorted(
-        (-float(s), profile.seeker_id)
-        for s, (profile, _) in zip(scores.tolist(), seekers, strict=True)
-        if s == s  # not NaN
-    )
+    scored = zip((profile.seeker_id for profile, _ in seekers), scores.tolist(), strict=True)
+    return top_seekers(((sid, s) for sid, s in scored if s == s), k)  # s == s: not NaN
+
+
+def top_seekers(scored: Iterable[tuple[str, float]], k: int) -> list[tuple[str, float]]:
+    """The ``k`` best ``(seeker_id, score)``: score descending, ties by seeker id. The one
+    order of every employer list (:mod:`online_model.live.employer_lists` keeps it too).
+
+    Examples
+    --------
+    >>> top_seekers([("S2", 0.5), ("S1", 0.5), ("S3", 0.9)], 2)
+    [('S3', 0.9), ('S1', 0.5)]
+    """
+    ranked = sorted((-float(score), sid) for sid, score in scored)
     return [(sid, -neg) for neg, sid in ranked[:k]]

@@ -2,9 +2,9 @@
 
 Each agent validates its message first (bad ones go to the dead-letter topic), counts the
 outcome, updates its table (the durable state, recovered from its changelog after a
-restart) and tells the :class:`~streams.list_keeper.ListKeeper` what changed. Redis
-writes happen in the background writer. ``concurrency=1`` everywhere: with more, Faust's
-at-least-once acknowledgement can skip a message.
+restart), tells the :class:`~online_model.live.engine.LiveEngine` what happened and hands
+the changes it returns to the sink (the background Redis writer). ``concurrency=1``
+everywhere: with more, Faust's at-least-once acknowledgement can skip a message.
 
 Agents acknowledge events in small batches (see :func:`_consume`). The interactions agent
 sends a batch's training examples as one message: a produce per event cost more than all
@@ -24,13 +24,13 @@ import orjson
 from faust import Stream
 from faust.types import EventT
 
+from online_model.live.seeker_state import SeekerState, apply_interaction, apply_profile_event
 from schemas.interactions import Interaction
 from schemas.postings import PostingEvent
 from schemas.profiles import ProfileEvent
 from streams import metrics
 from streams.posting_display import PostingRecord
 from streams.runtime import Runtime
-from streams.seeker_state import SeekerState, apply_interaction, apply_profile_event
 
 log = logging.getLogger(__name__)
 
@@ -47,26 +47,26 @@ ExampleSender = Callable[[list[dict[str, object]]], Awaitable[None]]
 
 
 def register_agents(rt: Runtime) -> None:
-    app, channels, keeper = rt.app, rt.channels, rt.keeper
+    app, channels, engine, sink = rt.app, rt.channels, rt.engine, rt.writer
 
     async def on_profile(event: ProfileEvent) -> None:
         sid = event.seeker_id
-        state, outcome = apply_profile_event(keeper.seekers.get(sid, SeekerState()), event)
+        state, outcome = apply_profile_event(engine.seekers.get(sid, SeekerState()), event)
         metrics.EVENTS.labels("profiles", outcome).inc()
         if outcome == "applied":
             rt.seekers_table[sid] = state.to_obj()
-            keeper.set_seeker(sid, state, reason="profile")
-            rt.writer.note_event("profile", event.ts)
+            sink.apply(engine.set_seeker(sid, state, reason="profile"))
+            sink.note_event("profile", event.ts)
 
     async def on_interaction(event: Interaction) -> dict[str, object] | None:
         sid = event.seeker_id
-        before = keeper.seekers.get(sid, SeekerState())
-        posting = keeper.posting(event.posting_id)
+        before = engine.seekers.get(sid, SeekerState())
+        posting = engine.posting(event.posting_id)
         if posting is None and await rt.catalog_feed.tail.sync():
             # Published a moment ago, maybe: now the catalog has read it, if it exists.
-            posting = keeper.posting(event.posting_id)
+            posting = engine.posting(event.posting_id)
         # Features of the pair as shown, from the history before this event.
-        example = keeper.training_example(event)
+        example = engine.training_example(event)
         state, outcome = apply_interaction(before, event, posting)
         metrics.EVENTS.labels("interactions", outcome).inc()
         if outcome != "applied":
@@ -74,8 +74,10 @@ def register_agents(rt: Runtime) -> None:
         metrics.INTERACTIONS.labels(event.action, event.source).inc()
         if state is not before:
             rt.seekers_table[sid] = state.to_obj()
-            if keeper.record_interaction(sid, state, event):
-                rt.writer.note_event("interaction", event.ts)
+            changes = engine.record_interaction(sid, state, event)
+            sink.apply(changes)
+            if changes:
+                sink.note_event("interaction", event.ts)
         return example
 
     async def send_examples(examples: list[dict[str, object]]) -> None:
@@ -97,7 +99,7 @@ def register_agents(rt: Runtime) -> None:
         if outcome == "applied":
             record = PostingRecord.of(event.ts, event.event_id, event.posting)
             rt.postings_table[pid] = record.to_obj()
-            rt.writer.mark_posting(pid)
+            sink.mark_posting(pid)
 
     @app.agent(channels.profiles, concurrency=1, name="profiles")
     async def profiles(stream):  # type: ignore[no-untyped-def]

@@ -6,12 +6,14 @@ import logging
 
 from aiokafka import ConsumerRecord
 
+from online_model.live.engine import LiveEngine
 from online_model.snapshot import Snapshot, SnapshotError, loads
 from schemas import parse_posting_event
 from schemas.errors import ValidationError
+from streams import metrics
 from streams.config import Settings
 from streams.kafka_security import aiokafka_kwargs
-from streams.list_keeper import ListKeeper
+from streams.list_sink import ListSink
 from streams.topic_tail import TopicTail
 
 log = logging.getLogger(__name__)
@@ -27,8 +29,9 @@ class CatalogFeed:
     (ts, event_id), so a late older event never undoes a newer one.
     """
 
-    def __init__(self, settings: Settings, keeper: ListKeeper) -> None:
-        self._keeper = keeper
+    def __init__(self, settings: Settings, engine: LiveEngine, sink: ListSink) -> None:
+        self._engine = engine
+        self._sink = sink
         self._max_bytes = settings.max_message_bytes
         self._versions: dict[str, tuple[int, str]] = {}
         self.tail = TopicTail(
@@ -39,7 +42,6 @@ class CatalogFeed:
         )
 
     async def _handle(self, records: list[ConsumerRecord], live: bool) -> None:
-        writer = self._keeper.writer
         for record in records:
             try:
                 event = parse_posting_event(record.value, max_bytes=self._max_bytes)
@@ -50,19 +52,20 @@ class CatalogFeed:
                 continue
             self._versions[event.posting_id] = version
             if event.posting is not None:
-                self._keeper.posting_upserted(event.posting, live=live)
+                changes = self._engine.posting_upserted(event.posting, live=live)
             else:
-                self._keeper.posting_closed(event.posting_id, live=live)
-            if live and writer is not None:
-                writer.note_event("posting" if event.posting is not None else "close", event.ts)
+                changes = self._engine.posting_closed(event.posting_id, live=live)
+            self._sink.apply(changes)
+            if live:
+                self._sink.note_event("posting" if event.posting is not None else "close", event.ts)
 
 
 class ModelFeed:
-    """Hands every newer model snapshot to the keeper; remembers the newest and the
+    """Hands every newer model snapshot to the engine; remembers the newest and the
     training-topic offset it covers (a message header), from which a trainer resumes."""
 
-    def __init__(self, settings: Settings, keeper: ListKeeper) -> None:
-        self._keeper = keeper
+    def __init__(self, settings: Settings, engine: LiveEngine) -> None:
+        self._engine = engine
         self.latest: Snapshot | None = None
         self.latest_training_offset: int | None = None
         self.tail = TopicTail(
@@ -83,4 +86,5 @@ class ModelFeed:
             if self.latest is None or snapshot.version > self.latest.version:
                 self.latest = snapshot
                 self.latest_training_offset = int(offset) if offset is not None else None
-            self._keeper.offer_snapshot(snapshot)
+            if self._engine.offer_snapshot(snapshot):
+                metrics.MODEL_VERSION.set(snapshot.version)

@@ -7,7 +7,11 @@ describes each one and the alerts built on them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from prometheus_client import Counter, Gauge, Histogram
+
+from online_model.live.stats import ListStats
 
 # Event time -> list written to Redis, from 10 ms to 24 h.
 FRESHNESS_BUCKETS = (
@@ -154,3 +158,25 @@ REDIS_REBUILD_PENDING = Gauge(
     "jobmatch_redis_rebuild_pending",
     "Keys this worker still has to rewrite after Redis lost its data.",
 )
+
+
+def publish_list_stats(stats: ListStats, vetoes: Mapping[str, int]) -> None:
+    """Set the list gauges from the live engine's statistics, count the filter vetoes."""
+    ACTIVE_SEEKERS.clear()
+    SEEKERS_WITH_LIST.clear()
+    LIST_ITEMS.clear()
+    for group, count in stats.active.items():
+        ACTIVE_SEEKERS.labels(*group).set(count)
+        SEEKERS_WITH_LIST.labels(*group).set(stats.with_list.get(group, 0))
+        LIST_ITEMS.labels(*group).set(stats.items.get(group, 0))
+    if stats.exposure_by_group is not None:
+        EXPOSURE_BY_GROUP.clear()
+        for group, share in stats.exposure_by_group.items():
+            EXPOSURE_BY_GROUP.labels(*group).set(share)
+    COVERAGE.set(stats.coverage)
+    OPEN_POSTINGS.set(stats.open_postings)
+    EXPOSED_POSTINGS.set(stats.exposed_postings)
+    EXPOSURE.set(stats.exposure)
+    SWEEP_PENDING.set(stats.pending_sweep)
+    for reason, count in vetoes.items():
+        FILTER_VETOES.labels(reason).inc(count)

@@ -7,12 +7,20 @@ whose value is unknown (wage 협의, no deadline) is left out rather than writte
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from online_model.live.engine import deadline_expire_at
 from schemas.postings import Posting
-from streams.list_keeper import deadline_expire_at
-from streams.redis_writer import PostingView
+
+
+@dataclass(frozen=True)
+class PostingView:
+    """A posting's display fields; ``expire_at`` (unix s, 0 = never) bounds its keys."""
+
+    display: Mapping[str, str]
+    expire_at: int = 0
 
 
 def display_fields(posting: Posting) -> dict[str, str]:

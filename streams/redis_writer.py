@@ -26,7 +26,7 @@ import hashlib
 import itertools
 import logging
 import time
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import orjson
@@ -38,7 +38,9 @@ try:
 except ImportError:  # redis[hiredis] is a dependency; without it writes are just slower
     hiredis = None
 
+from online_model.live.views import SeekerListView
 from streams import metrics
+from streams.list_sink import ItemsRenderer, ListSink, PostingRenderer, SeekerRenderer
 from streams.redis_health import RedisWriteRefused, WriteHealth
 from streams.redis_keys import MARKER_TTL_S, RedisKeys, redis_score
 from streams.redis_scripts import (
@@ -52,28 +54,11 @@ from streams.redis_scripts import (
 log = logging.getLogger(__name__)
 
 Event = tuple[str, int]  # (kind, event time in ms) for the freshness histogram
-# Reasons of re-ranks that no event is waiting for (see ListKeeper and the sweeper).
+# Reasons of re-ranks that no event is waiting for (see online_model.live and the sweeper).
 BACKGROUND_REASONS = frozenset({"refill", "sweep", "model", "recovery", "repair"})
 # A hold (see RedisWriter.hold) normally ends within a second, when the new assignment is
 # recovered; if that never comes, writing resumes after this long.
 HOLD_MAX_S = 60.0
-
-
-@dataclass(frozen=True)
-class SeekerListView:
-    """A seeker's list as it is written: best first, with reasons."""
-
-    items: Sequence[tuple[str, float, Sequence[str]]]  # (posting_id, score, reasons)
-    model_version: int
-    ttl_seconds: int
-
-
-@dataclass(frozen=True)
-class PostingView:
-    """A posting's display fields; ``expire_at`` (unix s, 0 = never) bounds its keys."""
-
-    display: Mapping[str, str]
-    expire_at: int = 0
 
 
 class HiredisPackingConnection(aioredis.Connection):
@@ -102,17 +87,14 @@ def use_hiredis_packing(client: aioredis.Redis) -> None:
         pool.connection_class = HiredisPackingConnection
 
 
-SeekerRenderer = Callable[[str], SeekerListView | None]  # None: delete the seeker's keys
-# The items of a seeker's list among the given posting ids (None: the seeker has no list).
-ItemsRenderer = Callable[[str, Collection[str]], SeekerListView | None]
-PostingRenderer = Callable[[str], PostingView | None]  # None: delete the posting's keys
-
-
 @dataclass
 class _EmployerDelta:
     add: dict[str, float] = field(default_factory=dict)
     remove: set[str] = field(default_factory=set)
     expire_at: int = 0
+    # The list was dropped (its posting closed) before this change: delete it first, so
+    # no member of before the drop survives a posting that closed and opened again.
+    reset: bool = False
 
     def apply(self, add: Mapping[str, float], remove: Iterable[str]) -> None:
         """Fold a later change into this one: the later word on a seeker wins."""
@@ -132,7 +114,7 @@ class _Touched:
     reason: str
 
 
-class RedisWriter:
+class RedisWriter(ListSink):
     """Coalesces marks and writes them in pipelined batches (see module docstring)."""
 
     def __init__(
@@ -247,10 +229,11 @@ class RedisWriter:
         expire_at: int = 0,
     ) -> None:
         """Add or re-score seekers in a posting's list and remove others, in one step."""
-        delta = self._employer.setdefault(posting_id, _EmployerDelta())
+        dropped = posting_id in self._employer_dropped
+        self._employer_dropped.pop(posting_id, None)
+        delta = self._employer.setdefault(posting_id, _EmployerDelta(reset=dropped))
         delta.apply(add or {}, remove)
         delta.expire_at = expire_at or delta.expire_at
-        self._employer_dropped.pop(posting_id, None)
         self._poke()
 
     @property
@@ -456,6 +439,8 @@ class RedisWriter:
                     args += [name, value]
                 pipe.evalsha(sha["hash"], 1, display_key, *args)
         for posting_id, delta in batch.employer.items():
+            if delta.reset:
+                pipe.unlink(self._keys.posting_list(posting_id))
             args = [delta.expire_at, len(delta.remove), *delta.remove]
             for seeker_id, score in delta.add.items():
                 args += [redis_score(score), seeker_id]
@@ -506,12 +491,16 @@ class RedisWriter:
         for posting_id in batch.postings:
             self._postings.setdefault(posting_id, None)
         for posting_id in batch.dropped:
-            if posting_id not in self._employer:
+            if posting_id in self._employer:
+                self._employer[posting_id].reset = True  # changed since: delete, then change
+            else:
                 self._employer_dropped.setdefault(posting_id, None)
         for posting_id, old in batch.employer.items():
             if posting_id in self._employer_dropped:
                 continue
             newer = self._employer.get(posting_id)
+            if newer is not None and newer.reset:
+                continue  # dropped and changed again meanwhile: the newer change is whole
             if newer is not None:
                 old.apply(newer.add, newer.remove)
                 old.expire_at = newer.expire_at or old.expire_at

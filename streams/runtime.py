@@ -8,12 +8,12 @@ from typing import Any
 
 import faust
 
+from online_model.live.engine import LiveEngine
 from streams.channels import Channels
 from streams.config import Settings
 from streams.dead_letters import DeadLetterSink
 from streams.feeds import CatalogFeed, ModelFeed
 from streams.lag import ProcessedOffsets
-from streams.list_keeper import ListKeeper
 from streams.redis_rebuild import MarkerWatch, Rebuild
 from streams.redis_writer import RedisWriter
 from streams.trainer import TrainerService
@@ -26,7 +26,7 @@ class Runtime:
     channels: Channels
     seekers_table: faust.Table  # seeker_id -> SeekerState.to_obj()
     postings_table: faust.Table  # posting_id -> PostingRecord.to_obj()
-    keeper: ListKeeper
+    engine: LiveEngine
     writer: RedisWriter
     dead_letters: DeadLetterSink
     catalog_feed: CatalogFeed

@@ -15,6 +15,9 @@ import faust
 import redis.asyncio as aioredis
 from faust.types import TP
 
+from online_model.live.config import LiveConfig
+from online_model.live.engine import LiveEngine
+from online_model.live.seeker_state import SeekerState
 from streams import metrics
 from streams.agents import register_agents
 from streams.app import create_app
@@ -23,14 +26,12 @@ from streams.config import Settings
 from streams.dead_letters import DeadLetterSink
 from streams.feeds import CatalogFeed, ModelFeed
 from streams.lag import STUCK_AFTER_S, KafkaProbe, commit_revoked
-from streams.list_keeper import ListKeeper
 from streams.posting_display import PostingRecord
 from streams.redis_health import ADVICE, probe_redis
 from streams.redis_keys import RedisKeys
 from streams.redis_rebuild import CHECK_EVERY_S, MarkerWatch, Rebuild, worker_token
 from streams.redis_writer import RedisWriter
 from streams.runtime import Runtime
-from streams.seeker_state import SeekerState
 from streams.trainer import TrainerService
 from streams.web import register_pages
 
@@ -49,6 +50,17 @@ REVOKE_SETTLE_S = 3.0
 GROUP_EXPOSURE_EVERY = 60  # gauge ticks: exposure by group every five minutes
 
 
+def live_config(settings: Settings) -> LiveConfig:
+    """The live engine's sizes and horizons, from the worker's settings."""
+    return LiveConfig(
+        seeker_list_size=settings.seeker_list_size,
+        posting_list_size=settings.posting_list_size,
+        max_per_employer=settings.max_per_employer,
+        sweep_horizon_seconds=settings.sweep_horizon_seconds,
+        seeker_ttl_seconds=settings.seeker_ttl_seconds,
+    )
+
+
 def connect_redis(settings: Settings) -> aioredis.Redis:
     """The worker's Redis client, as the ``jobmatch-worker`` ACL user. A ``rediss://`` URL
     is TLS: the URL carries the CA file as ``ssl_ca_certs`` (``Settings.redis_url_for``)."""
@@ -63,7 +75,7 @@ def build_worker(settings: Settings) -> Runtime:
     schema = faust.Schema(key_type=str, key_serializer="raw", value_serializer="json")
     seekers_table = app.Table("seekers", schema=schema, partitions=settings.seeker_partitions)
     postings_table = app.Table("postings", schema=schema, partitions=settings.posting_partitions)
-    keeper = ListKeeper(settings)
+    engine = LiveEngine(live_config(settings))
 
     def render_posting(posting_id: str):  # type: ignore[no-untyped-def]
         stored = postings_table.get(posting_id)
@@ -75,22 +87,21 @@ def build_worker(settings: Settings) -> Runtime:
         client,
         keys,
         marker_key=keys.worker_marker(worker_token()),
-        render_seeker=keeper.render_seeker,
-        render_items=keeper.render_items,
+        render_seeker=engine.render_seeker,
+        render_items=engine.render_items,
         render_posting=render_posting,
     )
-    keeper.writer = writer
-    model_feed = ModelFeed(settings, keeper)
+    model_feed = ModelFeed(settings, engine)
     rt = Runtime(
         settings=settings,
         app=app,
         channels=channels,
         seekers_table=seekers_table,
         postings_table=postings_table,
-        keeper=keeper,
+        engine=engine,
         writer=writer,
         dead_letters=DeadLetterSink(channels.dlq, max_bytes=settings.max_message_bytes),
-        catalog_feed=CatalogFeed(settings, keeper),
+        catalog_feed=CatalogFeed(settings, engine, writer),
         model_feed=model_feed,
         trainer=TrainerService(settings, model_feed),
         redis_marker=MarkerWatch(writer),
@@ -104,7 +115,7 @@ def build_worker(settings: Settings) -> Runtime:
 
 
 def _register_background(rt: Runtime, kafka_probe: KafkaProbe) -> None:
-    app, keeper, settings = rt.app, rt.keeper, rt.settings
+    app, engine, sink = rt.app, rt.engine, rt.writer
 
     @app.on_partitions_revoked.connect
     async def hand_over(app: faust.App, revoked: set[TP], **_: object) -> None:
@@ -129,7 +140,9 @@ def _register_background(rt: Runtime, kafka_probe: KafkaProbe) -> None:
 
     @rt.seekers_table.on_recover
     async def adopt_recovered_seekers() -> None:
-        rt.writer.release(gone=keeper.adopt(owned_seekers(rt)))
+        gone, changes = engine.adopt(owned_seekers(rt))
+        sink.apply(changes)
+        sink.release(gone=gone)
 
     @app.task
     async def catalog_feed() -> None:
@@ -150,13 +163,13 @@ def _register_background(rt: Runtime, kafka_probe: KafkaProbe) -> None:
     @app.task
     async def become_ready() -> None:
         await rt.catalog_feed.tail.caught_up.wait()
-        while not keeper.has_model:
+        while not engine.has_model:
             await asyncio.sleep(0.1)
         log.info(
             "ready: %d open postings, model v%d, %d seekers owned",
-            len(keeper.catalog),
-            keeper.model_version,
-            len(keeper.seekers),
+            len(engine.catalog),
+            engine.model_version,
+            len(engine.seekers),
         )
         rt.ready.set()
 
@@ -169,25 +182,25 @@ def _register_background(rt: Runtime, kafka_probe: KafkaProbe) -> None:
             # backfill: in chunks, yielding to the agents between them, until none is left.
             # Then, once a tick, a few backfills, the horizon and a new model.
             idle = rt.batches_handled == batches_seen
-            ranked = keeper.rank_unranked(RECOVERY_CHUNK)
-            ranked += keeper.refill(RECOVERY_CHUNK - ranked, short_only=not idle)
-            if ranked >= RECOVERY_CHUNK:
+            ranked, changes = engine.rank_unranked(RECOVERY_CHUNK)
+            sink.apply(changes)
+            refilled, changes = engine.refill(RECOVERY_CHUNK - ranked, short_only=not idle)
+            sink.apply(changes)
+            if ranked + refilled >= RECOVERY_CHUNK:
                 await asyncio.sleep(0)
                 continue
             batches_seen = rt.batches_handled
-            keeper.refill(keeper.refill_budget(SWEEP_TICK_S))
-            keeper.sweep(keeper.sweep_budget(SWEEP_TICK_S))
-            keeper.sweep_postings(
-                max(1, len(keeper.catalog) // max(int(settings.sweep_horizon_seconds), 1))
-            )
+            sink.apply(engine.refill(engine.refill_budget(SWEEP_TICK_S))[1])
+            sink.apply(engine.sweep(engine.sweep_budget(SWEEP_TICK_S))[1])
+            sink.apply(engine.sweep_postings(engine.posting_sweep_budget(SWEEP_TICK_S))[1])
             await asyncio.sleep(SWEEP_TICK_S)
 
     @app.timer(EXPIRY_CHECK_S)
     async def expire_postings() -> None:
         if not rt.ready.is_set():
             return
-        for posting_id in keeper.expired_postings(int(time.time() * 1000)):
-            keeper.posting_closed(posting_id, live=True)
+        for posting_id in engine.expired_postings(int(time.time() * 1000)):
+            sink.apply(engine.posting_closed(posting_id, live=True))
 
     @app.timer(CHECK_EVERY_S)
     async def watch_redis_marker() -> None:
@@ -207,7 +220,8 @@ def _register_background(rt: Runtime, kafka_probe: KafkaProbe) -> None:
 
     @app.timer(GAUGES_S)
     async def gauges() -> None:
-        keeper.update_gauges(by_group_exposure=next(ticks) % GROUP_EXPOSURE_EVERY == 0)
+        stats = engine.list_stats(by_group_exposure=next(ticks) % GROUP_EXPOSURE_EVERY == 0)
+        metrics.publish_list_stats(stats, engine.take_filter_stats().as_dict())
         await kafka_probe(watch_progress=rt.ready.is_set())
 
 
@@ -216,26 +230,26 @@ def rebuild_plan(rt: Runtime) -> Iterator[Callable[[], None]]:
     hash of every posting of its posting partitions (deleted for a closed one, which an
     older copy of Redis may still show), its members of every employer list, and the keys
     of each of its seekers (a list, or none for a seeker who has none now)."""
-    keeper, writer = rt.keeper, rt.writer
+    engine, writer = rt.engine, rt.writer
     owned_postings = owned_keys(rt, rt.postings_table, "postings", rt.partition_of_posting)
     for posting_id, _ in list(owned_postings):
         yield functools.partial(writer.mark_posting, posting_id)
     # Lists and members as they are when their turn comes, not when the rebuild began.
-    for posting_id in keeper.employer_postings():
+    for posting_id in engine.employers.postings():
 
         def mark_employer(posting_id: str = posting_id) -> None:
-            current = keeper.employer_list(posting_id)
+            current = engine.employer_list(posting_id)
             if current is not None:
                 members, expire_at = current
                 writer.update_employer_list(posting_id, add=members, expire_at=expire_at)
 
         yield mark_employer
-    for seeker_id in list(keeper.seekers):
+    for seeker_id in list(engine.seekers):
 
         def mark_seeker(seeker_id: str = seeker_id) -> None:
             # Only if still ours: a rebalance may have handed it over meanwhile, and
             # rendering a seeker we no longer hold would delete the new owner's list.
-            if seeker_id in keeper.seekers:
+            if seeker_id in engine.seekers:
                 writer.mark_seeker(seeker_id, "repair")
 
         yield mark_seeker
@@ -270,7 +284,7 @@ async def _health(rt: Runtime, kafka_probe: KafkaProbe) -> dict[str, object]:
 
     ``ready`` is false while the worker cannot do its job; ``not_ready`` then says why,
     in words an operator can act on (docs/operations.md has the runbook)."""
-    keeper = rt.keeper
+    engine = rt.engine
     started = rt.ready.is_set()
     kafka = await kafka_probe(watch_progress=started)
     not_ready: list[str] = []
@@ -313,12 +327,12 @@ async def _health(rt: Runtime, kafka_probe: KafkaProbe) -> dict[str, object]:
         "partitions": kafka.partitions,
         "catalog_caught_up": rt.catalog_feed.tail.caught_up.is_set(),
         "catalog_records_read": rt.catalog_feed.tail.records_read,
-        "model_version": keeper.model_version,
-        "open_postings": len(keeper.catalog),
-        "seekers_owned": len(keeper.seekers),
-        "lists": len(keeper.lists),
-        "pending_sweep": keeper.pending_sweep,
-        "pending_refill": keeper.pending_refill,
+        "model_version": engine.model_version,
+        "open_postings": len(engine.catalog),
+        "seekers_owned": len(engine.seekers),
+        "lists": len(engine.lists),
+        "pending_sweep": engine.pending_sweep,
+        "pending_refill": engine.pending_refill,
         "pending_writes": rt.writer.pending,
         "trainer_active": rt.trainer.trainer is not None,
     }

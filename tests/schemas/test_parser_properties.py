@@ -221,7 +221,7 @@ def test_close_and_deactivate_carry_only_the_id() -> None:
 @settings(max_examples=50, deadline=None)
 @given(posting=postings(), profile=profiles())
 def test_bare_payloads_round_trip(posting: Posting, profile: Profile) -> None:
-    # State stores keep payloads without their envelope (streams/seeker_state.py).
+    # State stores keep payloads without their envelope (online_model/live/seeker_state.py).
     assert posting_from_obj(to_obj(posting)) == posting
     assert profile_from_obj(to_obj(profile)) == profile
 

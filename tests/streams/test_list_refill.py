@@ -1,60 +1,43 @@
 """A posting that leaves full lists leaves them at once; the freed slots are backfilled by
 one coalesced full re-rank per seeker, after which every list equals a ranking from
-scratch (pure logic: the ListKeeper without Kafka or Redis)."""
+scratch (pure logic: the live engine and the in-memory sink, without Kafka or Redis)."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from typing import Any
 
+from online_model.live.config import LiveConfig
+from online_model.live.engine import REFILL_MAX_PER_TICK, LiveEngine
+from online_model.live.seeker_lists import REFILL_SHORT_BY
+from online_model.live.seeker_state import SeekerState, apply_interaction
 from online_model.recommend import rank_seeker
 from online_model.training import Trainer
 from schemas.interactions import Interaction
-from streams.config import Settings
-from streams.list_keeper import REFILL_MAX_PER_TICK, REFILL_SHORT_BY, ListKeeper
-from streams.seeker_state import SeekerState, apply_interaction
+from streams.list_sink import MemorySink
 from streams.simulator import Market, MarketConfig
 
 START_MS = 1_790_000_000_000
 
 
-class MarkingWriter:
-    """Just enough of RedisWriter for the keeper: counts list rewrites by reason, and
-    remembers which postings of which lists changed without a rewrite."""
-
-    def __init__(self) -> None:
-        self.marks: Counter[tuple[str, str]] = Counter()
-        self.touched: dict[str, set[str]] = {}
-
-    def mark_seeker(self, seeker_id: str, reason: str) -> None:
-        self.marks[(seeker_id, reason)] += 1
-
-    def update_seeker(self, seeker_id: str, posting_ids: Any, **_: Any) -> None:
-        self.touched.setdefault(seeker_id, set()).update(posting_ids)
-
-    def update_employer_list(self, *_: Any, **__: Any) -> None: ...
-    def drop_employer_list(self, *_: object) -> None: ...
-
-
-def _market_keeper() -> tuple[ListKeeper, MarkingWriter, Market]:
+def _market_keeper() -> tuple[LiveEngine, MemorySink, Market]:
     # Short lists over a big catalog: every list is full, so removals cannot decide alone.
-    keeper = ListKeeper(dataclasses.replace(Settings(), seeker_list_size=12))
-    writer = MarkingWriter()
-    keeper.writer = writer  # type: ignore[assignment]
+    keeper = LiveEngine(LiveConfig(seeker_list_size=12))
+    writer = MemorySink(render_seeker=keeper.render_seeker, render_items=keeper.render_items)
     keeper.offer_snapshot(Trainer().snapshot(now_ms=START_MS))
     market = Market.generate(MarketConfig(seekers=80, postings=500, start_ms=START_MS), seed=7)
     for state in market.postings:
-        keeper.posting_upserted(state.posting, live=False)
+        writer.apply(keeper.posting_upserted(state.posting, live=False))
     for seeker in market.seekers:
-        keeper.set_seeker(seeker.seeker_id, SeekerState(profile=seeker.profile), reason="profile")
+        state = SeekerState(profile=seeker.profile)
+        writer.apply(keeper.set_seeker(seeker.seeker_id, state, reason="profile"))
     return keeper, writer, market
 
 
-def _from_scratch(keeper: ListKeeper, seeker_id: str) -> list[str]:
+def _from_scratch(keeper: LiveEngine, seeker_id: str) -> list[str]:
     state = keeper.seekers[seeker_id]
     assert state.profile is not None
-    s = keeper.settings
+    s = keeper.config
     ranked = rank_seeker(
         state.profile,
         state.history,
@@ -67,8 +50,8 @@ def _from_scratch(keeper: ListKeeper, seeker_id: str) -> list[str]:
     return ranked.topk.ids()
 
 
-def _most_held(keeper: ListKeeper, n: int) -> list[str]:
-    held = Counter(pid for lst in keeper.lists.values() for pid in lst.ids())
+def _most_held(keeper: LiveEngine, n: int) -> list[str]:
+    held = Counter(pid for _, lst in keeper.lists.items() for pid in lst.ids())
     return [pid for pid, _ in held.most_common(n)]
 
 
@@ -81,9 +64,9 @@ def test_closed_postings_leave_at_once_and_the_slots_are_backfilled_once() -> No
     held = {sid: set(closing) & set(keeper.lists[sid].ids()) for sid in holders}
 
     for posting_id in closing:
-        keeper.posting_closed(posting_id, live=True)
+        writer.apply(keeper.posting_closed(posting_id, live=True))
 
-    for lst in keeper.lists.values():
+    for _, lst in keeper.lists.items():
         assert not set(closing) & set(lst.ids())
     # Taken out of the lists in Redis, not rewritten.
     assert not any(reason == "close" for _, reason in writer.marks)
@@ -92,9 +75,11 @@ def test_closed_postings_leave_at_once_and_the_slots_are_backfilled_once() -> No
     assert waiting, "no list was left to backfill: the test did not test the refill"
     assert keeper.pending_sweep == len(waiting)
 
-    assert keeper.refill(budget=len(waiting)) == len(waiting)
+    refilled, changes = keeper.refill(budget=len(waiting))
+    writer.apply(changes)
+    assert refilled == len(waiting)
     assert keeper.pending_sweep == 0
-    for sid in keeper.lists:
+    for sid, _ in keeper.lists.items():
         assert keeper.lists[sid].ids() == _from_scratch(keeper, sid), sid
     # One re-rank per seeker, however many of its postings closed.
     assert all(writer.marks[(sid, "refill")] == 1 for sid in waiting)
@@ -104,15 +89,15 @@ def test_a_seeker_waiting_for_backfill_gets_new_postings_from_the_full_re_rank()
     keeper, _, market = _market_keeper()
     keeper.posting_closed(_most_held(keeper, 1)[0], live=True)
     assert keeper.pending_sweep > 0
-    waiting = list(keeper._refill)
+    waiting = list(keeper.lists.refill)
     for state in market.postings[:40]:
         # Re-published as new postings: scored against every candidate seeker.
         posting = dataclasses.replace(state.posting, posting_id=f"N{state.posting.posting_id}")
         keeper.posting_upserted(posting, live=True)
-    assert list(keeper._refill) == waiting, "insertions must not bypass the pending re-rank"
+    assert list(keeper.lists.refill) == waiting, "insertions must not bypass the pending re-rank"
 
     keeper.refill(budget=len(waiting))
-    for sid in keeper.lists:
+    for sid, _ in keeper.lists.items():
         assert keeper.lists[sid].ids() == _from_scratch(keeper, sid), sid
 
 
@@ -122,32 +107,36 @@ def test_lists_many_postings_short_are_backfilled_first() -> None:
     for posting_id in keeper.lists[seeker_id].ids()[:REFILL_SHORT_BY]:
         keeper.posting_closed(posting_id, live=True)
     assert len(keeper.lists[seeker_id]) <= 12 - REFILL_SHORT_BY + 1
-    few_short = {sid for sid in keeper._refill if sid not in keeper._short}
-    assert seeker_id in keeper._short and few_short
+    few_short = {sid for sid in keeper.lists.refill if sid not in keeper.lists.short}
+    assert seeker_id in keeper.lists.short and few_short
 
-    assert keeper.refill(budget=1000, short_only=True) >= 1
-    assert seeker_id not in keeper._refill and not keeper._short
+    assert keeper.refill(budget=1000, short_only=True)[0] >= 1
+    assert seeker_id not in keeper.lists.refill and not keeper.lists.short
     assert keeper.lists[seeker_id].ids() == _from_scratch(keeper, seeker_id)
-    assert few_short <= set(keeper._refill), "lists a few short wait for the slow lane"
+    assert few_short <= set(keeper.lists.refill), "lists a few short wait for the slow lane"
     # The slow lane: every short list within REFILL_WITHIN_S, a bounded number per tick.
     assert 1 <= keeper.refill_budget(1.0) <= REFILL_MAX_PER_TICK
 
 
 def test_an_apply_takes_the_posting_out_at_once_and_its_history_is_ranked_in_later() -> None:
     keeper, writer, _ = _market_keeper()
-    seeker_id = sorted(keeper.lists)[0]
+    seeker_id = min(sid for sid, _ in keeper.lists.items())
     applied = keeper.lists[seeker_id].ids()[0]
     event = Interaction("E1", START_MS + 1000, seeker_id, applied, "apply", "reco", 0)
     before = keeper.seekers[seeker_id]
     state, outcome = apply_interaction(before, event, keeper.posting(applied))
     assert outcome == "applied" and state.history != before.history
 
-    assert keeper.record_interaction(seeker_id, state, event), "the list changed at once"
+    changes = keeper.record_interaction(seeker_id, state, event)
+    writer.apply(changes)
+    assert changes, "the list changed at once"
     assert applied not in keeper.lists[seeker_id]
     assert writer.touched[seeker_id] == {applied}
     assert not writer.marks[(seeker_id, "interaction")], "no re-rank in the agent's path"
     assert keeper.pending_sweep == 1
 
-    assert keeper.refill(budget=1) == 1
+    refilled, changes = keeper.refill(budget=1)
+    writer.apply(changes)
+    assert refilled == 1
     assert keeper.lists[seeker_id].ids() == _from_scratch(keeper, seeker_id)
     assert writer.marks[(seeker_id, "refill")] == 1

@@ -1,7 +1,7 @@
 """What every seeker's list should be: a fresh full recompute from the event log.
 
 Replays the events in log order through the same pure state functions the workers use
-(:mod:`streams.seeker_state`) and ranks every active seeker from scratch with
+(:mod:`online_model.live.seeker_state`) and ranks every active seeker from scratch with
 :func:`online_model.recommend.rank_seeker` under one model snapshot. The streaming path
 (incremental inserts, removals, restarts, rebalances) must end at exactly this.
 """
@@ -12,13 +12,13 @@ from collections.abc import Iterable
 
 from online_model.catalog import PostingCatalog
 from online_model.context import RankContext
+from online_model.live.seeker_state import SeekerState, apply_interaction, apply_profile_event
 from online_model.recommend import rank_seeker
 from online_model.snapshot import Snapshot
 from schemas.interactions import Interaction
 from schemas.postings import Posting, PostingEvent
 from schemas.profiles import ProfileEvent
 from streams.config import Settings
-from streams.seeker_state import SeekerState, apply_interaction, apply_profile_event
 
 Event = PostingEvent | ProfileEvent | Interaction
 

@@ -1,0 +1,107 @@
+"""Per posting, this worker's best seekers for it: the employer lists (``reco:posting:{id}``).
+
+Each worker holds, for every posting, the best ``size`` of its own seekers by the pair
+score (readers merge the workers' members and take the first ``size``). Every method
+returns the change to write, or None when the list did not change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from online_model.live.changes import EmployerListChanged, EmployerListDropped
+
+
+class EmployerLists:
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._members: dict[str, dict[str, float]] = {}  # posting -> seeker -> score
+        self._member_of: dict[str, set[str]] = {}  # seeker -> postings listing them
+        # posting -> (-score, seeker_id) of the weakest member of its full list. Every
+        # re-rank asks, for each of its 120 postings, whether the seeker beats that member;
+        # finding it anew each time was most of a re-rank's cost in a full market. Dropped
+        # on any change to the list other than a seeker entering it.
+        self._weakest: dict[str, tuple[float, str]] = {}
+
+    def members(self, posting_id: str) -> dict[str, float]:
+        """A copy of this worker's members of ``posting_id``'s list (empty when none)."""
+        return dict(self._members.get(posting_id, {}))
+
+    def postings(self) -> list[str]:
+        """The postings whose list holds seekers of this worker."""
+        return [posting_id for posting_id, members in self._members.items() if members]
+
+    def offer(
+        self, posting_id: str, seeker_id: str, score: float, *, expire_at: int
+    ) -> EmployerListChanged | None:
+        """A freshly ranked seeker enters the list if they rank among its best ``size``
+        (score descending, then seeker id: the order of
+        :func:`online_model.recommend.top_seekers`), evicting the weakest member."""
+        members = self._members.setdefault(posting_id, {})
+        if members.get(seeker_id) == score:
+            return None
+        evicted: tuple[str, ...] = ()
+        if seeker_id in members:
+            self._weakest.pop(posting_id, None)  # a member re-scored
+        elif len(members) >= self.size:
+            weakest_key = self._weakest.get(posting_id)
+            if weakest_key is None:
+                weakest = max(members, key=lambda sid: (-members[sid], sid))
+                weakest_key = self._weakest[posting_id] = (-members[weakest], weakest)
+            if (-score, seeker_id) >= weakest_key:
+                return None
+            weakest = weakest_key[1]
+            del members[weakest]
+            del self._weakest[posting_id]
+            self._member_of.get(weakest, set()).discard(posting_id)
+            evicted = (weakest,)
+        members[seeker_id] = score
+        self._member_of.setdefault(seeker_id, set()).add(posting_id)
+        return EmployerListChanged(posting_id, {seeker_id: score}, evicted, expire_at)
+
+    def replace(
+        self, posting_id: str, members: Mapping[str, float], *, expire_at: int = 0
+    ) -> EmployerListChanged | None:
+        """The list becomes exactly ``members`` (a posting scored against every candidate)."""
+        old = self._members.get(posting_id, {})
+        removed = tuple(sid for sid in old if sid not in members)
+        added = {sid: score for sid, score in members.items() if old.get(sid) != score}
+        for sid in removed:
+            self._member_of.get(sid, set()).discard(posting_id)
+        for sid in added:
+            self._member_of.setdefault(sid, set()).add(posting_id)
+        self._members[posting_id] = dict(members)
+        self._weakest.pop(posting_id, None)
+        if not (removed or added):
+            return None
+        return EmployerListChanged(posting_id, added, removed, expire_at)
+
+    def remove(self, posting_id: str, seeker_id: str) -> EmployerListChanged | None:
+        """The seeker leaves one list (applied already, or not interested)."""
+        members = self._members.get(posting_id)
+        if not members or seeker_id not in members:
+            return None
+        return self.replace(posting_id, {k: v for k, v in members.items() if k != seeker_id})
+
+    def withdraw(self, seeker_id: str) -> list[EmployerListChanged]:
+        """The seeker leaves every list (deactivated)."""
+        changes = []
+        for posting_id in self._member_of.pop(seeker_id, set()):
+            members = self._members.get(posting_id)
+            self._weakest.pop(posting_id, None)
+            if members is not None and members.pop(seeker_id, None) is not None:
+                changes.append(EmployerListChanged(posting_id, remove=(seeker_id,)))
+        return changes
+
+    def forget(self, seeker_id: str) -> None:
+        """Stop holding a seeker handed to another worker: their new owner writes Redis."""
+        for posting_id in self._member_of.pop(seeker_id, set()):
+            self._members.get(posting_id, {}).pop(seeker_id, None)
+            self._weakest.pop(posting_id, None)
+
+    def drop(self, posting_id: str) -> EmployerListDropped:
+        """The posting closed: its list goes."""
+        self._weakest.pop(posting_id, None)
+        for seeker_id in self._members.pop(posting_id, {}):
+            self._member_of.get(seeker_id, set()).discard(posting_id)
+        return EmployerListDropped(posting_id)

@@ -1,0 +1,555 @@
+"""The live lists of one worker: events, snapshots and clock ticks in, changes out.
+
+A worker owns the seekers of its profile/interaction partitions and sees every posting.
+The :class:`LiveEngine` holds what ranking needs (the posting catalog and candidate index,
+the owned seekers' state, the current model snapshot), each owned seeker's list
+(:class:`~online_model.live.seeker_lists.SeekerLists`) and this worker's members of every
+employer list (:class:`~online_model.live.employer_lists.EmployerLists`), and decides per
+event what to recompute:
+
+* a profile update re-ranks that seeker fully; a deactivation deletes their keys;
+* a new or changed posting is scored against the seekers that may want it (the candidate
+  index) and inserted into their lists, a closed one removed from every list that holds
+  it; :func:`online_model.topk.insert` and ``remove`` say when the list alone cannot
+  decide, and then the seeker is re-ranked fully. A posting leaving a full list is such a
+  case (what moves up into its slot?): it leaves at once, and :meth:`LiveEngine.refill`
+  backfills the list with a full re-rank later: at once when the list is
+  :data:`~online_model.live.seeker_lists.REFILL_SHORT_BY` postings short, else within
+  about :data:`REFILL_WITHIN_S`. In a busy market a closing posting sits on hundreds of
+  lists, so re-ranking every holder at every close cost seconds per close; a list a few
+  postings short still shows the rest in exact order;
+* an apply or dismiss takes the posting out of that seeker's list at once; what it adds to
+  the seeker's history (applied before in this occupation, to this employer: features) is
+  ranked in by the same backfill re-rank, so an interaction costs a lookup, not a re-rank;
+* a list that changed by a posting or two (one joined, left or was re-scored) is reported
+  as those members only, so the sink rewrites only them;
+* a new model is picked up by :meth:`LiveEngine.sweep`, which re-ranks every active seeker
+  within the horizon, oldest list first.
+
+So at rest, every list equals a full ranking of its seeker under the model version it was
+written with. Every method that changes a list returns the
+:mod:`~online_model.live.changes` to write; the sink renders the lists when it writes
+them (:meth:`LiveEngine.render_seeker`).
+
+Employer lists hold, per worker, the best of its seekers for the posting by the same pair
+score: computed when the posting arrives or changes and again by the posting sweep within
+the horizon; a seeker who deactivates, applies or dismisses is removed at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Collection
+
+from online_model import topk
+from online_model.candidates import FilterStats, SeekerIndex
+from online_model.catalog import PostingCatalog
+from online_model.context import RankContext
+from online_model.live.changes import Change, SeekerListChanged
+from online_model.live.config import LiveConfig
+from online_model.live.employer_lists import EmployerLists
+from online_model.live.seeker_lists import SeekerLists
+from online_model.live.seeker_state import SeekerState
+from online_model.live.stats import Group, ListStats
+from online_model.live.views import SeekerListView, explained_items
+from online_model.normalize import deadline_ms
+from online_model.recommend import rank_seeker, score_seekers_for_posting, top_seekers, topk_item
+from online_model.snapshot import Snapshot, SnapshotStore
+from online_model.training import make_example
+from schemas.interactions import Interaction
+from schemas.postings import Posting
+
+log = logging.getLogger(__name__)
+
+# Keys of a closed-by-deadline posting outlive the deadline by a day, so a late reader
+# still finds the display fields of a posting it saw in a list.
+DEADLINE_GRACE_S = 24 * 3600
+# Postings remembered after they close, for the history of late interactions.
+DIRECTORY_SIZE = 500_000
+# Lists waiting for a backfill (few postings short, or a changed history) are re-ranked
+# within about REFILL_WITHIN_S, at most REFILL_MAX_PER_TICK per tick.
+REFILL_WITHIN_S = 60.0
+REFILL_MAX_PER_TICK = 50
+# A list with more postings changed than this is written whole rather than member by member.
+MAX_TOUCHED = 16
+# Interactions that put a posting in the seeker's applied or dismissed set (filtered out of
+# their list, and the seeker out of the posting's employer list); "hire" implies applying.
+LEAVING_ACTIONS = frozenset({"apply", "dismiss", "hire"})
+
+
+def deadline_expire_at(posting: Posting) -> int:
+    """Unix seconds after which a posting's keys may go (0: no deadline)."""
+    if posting.deadline is None:
+        return 0
+    return int(deadline_ms(posting.deadline) // 1000) + DEADLINE_GRACE_S
+
+
+class LiveEngine:
+    """The recommender state of one worker (see the module docstring).
+
+    ``clock`` (monotonic seconds) times the sweeps; scores never depend on it."""
+
+    def __init__(
+        self, config: LiveConfig | None = None, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.config = config or LiveConfig()
+        self._clock = clock
+        self.catalog = PostingCatalog()
+        self.index = SeekerIndex()
+        self.snapshots = SnapshotStore()
+        self.filter_stats = FilterStats()
+        self.seekers: dict[str, SeekerState] = {}  # owned seekers, active or not
+        self.lists = SeekerLists()  # owned active seekers with a list
+        self.employers = EmployerLists(self.config.posting_list_size)
+        self._posting_swept: OrderedDict[str, float] = OrderedDict()
+        # The latest version of every posting seen, open or closed (bounded, oldest out):
+        # an apply's history entry (its occupation and employer) must not depend on
+        # whether this worker has applied the posting's close yet.
+        self._directory: OrderedDict[str, Posting] = OrderedDict()
+        # What changed since the last public method returned: each returns and clears it.
+        self._changes: list[Change] = []
+
+    def _emit(self, change: Change | None) -> None:
+        if change is not None:
+            self._changes.append(change)
+
+    def _taken(self) -> list[Change]:
+        changes, self._changes = self._changes, []
+        return changes
+
+    # -- model and context ---------------------------------------------------------------
+
+    @property
+    def snapshot(self) -> Snapshot:
+        current = self.snapshots.current
+        if current is None:
+            raise RuntimeError("no model snapshot yet: wait for LiveEngine.has_model")
+        return current
+
+    @property
+    def has_model(self) -> bool:
+        return self.snapshots.current is not None
+
+    @property
+    def model_version(self) -> int:
+        return self.snapshots.version
+
+    def context(self) -> RankContext:
+        """Time and statistics of the current snapshot: every score depends on the
+        snapshot, never on the wall clock, so replays and other workers agree."""
+        snap = self.snapshot
+        return RankContext(now_ms=snap.created_at_ms, stats=snap.stats)
+
+    def offer_snapshot(self, snapshot: Snapshot) -> bool:
+        """Score with ``snapshot`` from now on if it is newer; :meth:`sweep` re-ranks."""
+        if not self.snapshots.offer(snapshot):
+            return False
+        log.info("model version %d (created %d)", snapshot.version, snapshot.created_at_ms)
+        return True
+
+    # -- seekers ---------------------------------------------------------------------------
+
+    def adopt(self, owned: dict[str, SeekerState]) -> tuple[set[str], list[Change]]:
+        """Take ownership of exactly ``owned`` (after a recovery or rebalance); returns the
+        seekers given up, and the changes to write.
+
+        Seekers we no longer own are forgotten without a change (their new owner writes
+        them); new ones are queued for a full ranking (:meth:`rank_unranked`), and so are
+        those we held all along whose stored state is not the one we hold: another worker
+        owned them for a while (two rebalances in a row, the first never recovered here)
+        and applied events we have not seen.
+        """
+        gone = set(self.seekers) - set(owned)
+        for seeker_id in gone:
+            self._forget(seeker_id)
+        for seeker_id, state in owned.items():
+            held = self.seekers.get(seeker_id)
+            self.seekers[seeker_id] = state
+            if state == held:
+                continue
+            if state.profile is None:
+                if seeker_id in self.lists:
+                    self._deactivate(seeker_id)
+                continue
+            self.index.upsert(state.profile)
+            if seeker_id in self.lists:
+                self.lists.refill.setdefault(seeker_id, 0)  # a full re-rank, by refill()
+            else:
+                self.lists.unranked.append(seeker_id)
+        log.info(
+            "owning %d seekers, %d queued for ranking", len(self.seekers), len(self.lists.unranked)
+        )
+        return gone, self._taken()
+
+    def set_seeker(self, seeker_id: str, state: SeekerState, *, reason: str) -> list[Change]:
+        """A profile event was applied: re-rank, or delete the keys of a deactivated seeker."""
+        self.seekers[seeker_id] = state
+        if state.profile is None:
+            self._deactivate(seeker_id)
+        else:
+            self.index.upsert(state.profile)
+            self._rerank(seeker_id, reason)
+        return self._taken()
+
+    def record_interaction(
+        self, seeker_id: str, state: SeekerState, interaction: Interaction
+    ) -> list[Change]:
+        """A state-changing interaction (apply, dismiss, save, hire) was applied.
+
+        An applied or dismissed posting leaves the seeker's list at once, and the seeker
+        leaves the posting's employer list. The history also feeds features (applied
+        before in this occupation, to this employer): the seeker is queued for a full
+        re-rank by :meth:`refill` instead of re-ranked here, which was most of an
+        interaction's cost.
+        """
+        before = self.seekers.get(seeker_id)
+        self.seekers[seeker_id] = state
+        posting_id = interaction.posting_id
+        leaves = interaction.action in LEAVING_ACTIONS
+        if leaves:
+            self._emit(self.employers.remove(posting_id, seeker_id))
+        if state.profile is None or not self.has_model:
+            return self._taken()
+        if seeker_id not in self.lists:  # no list yet, or dropped while the seeker was away
+            self._rerank(seeker_id, "interaction")
+            return self._taken()
+        if leaves:
+            self._take_out(seeker_id, posting_id, "interaction")
+        if before is None or state.history != before.history:
+            self.lists.refill.setdefault(seeker_id, 0)
+        return self._taken()
+
+    def training_example(self, interaction: Interaction) -> dict[str, object] | None:
+        """The example for the trainer, with the features of the pair as it was shown;
+        None when the seeker has no profile or the posting is unknown here."""
+        state = self.seekers.get(interaction.seeker_id)
+        posting = self.catalog.get(interaction.posting_id)
+        if state is None or state.profile is None or posting is None or not self.has_model:
+            return None
+        ctx = RankContext(now_ms=interaction.ts, stats=self.snapshot.stats)
+        return make_example(interaction, state.profile, state.history, posting, ctx)
+
+    def rerank(self, seeker_id: str, reason: str) -> list[Change]:
+        """Rank a seeker from scratch over the whole catalog."""
+        self._rerank(seeker_id, reason)
+        return self._taken()
+
+    def _rerank(self, seeker_id: str, reason: str) -> None:
+        state = self.seekers[seeker_id]
+        assert state.profile is not None
+        c = self.config
+        ranked = rank_seeker(
+            state.profile,
+            state.history,
+            self.catalog,
+            self.snapshot.ranker,
+            self.context(),
+            k=c.seeker_list_size,
+            max_per_employer=c.max_per_employer,
+            filter_stats=self.filter_stats,
+        )
+        self._set_list(seeker_id, ranked.topk, reason)
+        self.lists.ranked(seeker_id, self.model_version, self._clock())
+        self._offer_to_employers(seeker_id, ranked.topk)
+
+    def _offer_to_employers(self, seeker_id: str, ranked: topk.TopKList) -> None:
+        """Put a freshly ranked seeker into the employer lists of the postings on their
+        list where they now rank among our best ``posting_list_size`` (same pair score)."""
+        for item in ranked.items():
+            posting = self.catalog.get(item.posting_id)
+            expire_at = deadline_expire_at(posting) if posting is not None else 0
+            self._emit(
+                self.employers.offer(item.posting_id, seeker_id, item.score, expire_at=expire_at)
+            )
+
+    def _insert(self, seeker_id: str, item: topk.TopKItem, reason: str) -> None:
+        """A posting joins (or is re-scored on) a seeker's candidates."""
+        if self.lists.refill.get(seeker_id):
+            return  # the list lost postings: the pending full re-rank places it
+        current = self.lists[seeker_id]
+        new = topk.insert(current, item)
+        if new is None:
+            self._rerank(seeker_id, reason)
+        elif new is not current:
+            self._set_list(seeker_id, new, reason, incremental=True)
+
+    def _take_out(self, seeker_id: str, posting_id: str, reason: str) -> None:
+        """A posting leaves a seeker's candidates; it leaves the list now, and when the
+        list alone cannot say what moves up, the seeker is queued for a full re-rank."""
+        current = self.lists[seeker_id]
+        new = None if self.lists.refill.get(seeker_id) else topk.remove(current, posting_id)
+        if new is None:
+            if posting_id not in current:
+                return  # waiting for its re-rank, and the posting is not on the list
+            new = topk.without(current, posting_id)
+            self.lists.lost(seeker_id)
+        if new is not current:
+            self._set_list(seeker_id, new, reason, incremental=True)
+
+    def _set_list(
+        self, seeker_id: str, new: topk.TopKList, reason: str, *, incremental: bool = False
+    ) -> None:
+        """Make ``new`` the seeker's list and report it: whole, or (``incremental``: a
+        posting joined, left or was re-scored) only the postings that changed."""
+        old = self.lists.put(seeker_id, new)
+        if incremental and old is not None:
+            before = dict(zip(old.posting_ids.tolist(), old.scores.tolist(), strict=True))
+            now = dict(zip(new.posting_ids.tolist(), new.scores.tolist(), strict=True))
+            touched = {p for p in before if p not in now}
+            touched |= {p for p, score in now.items() if before.get(p) != score}
+            if len(touched) <= MAX_TOUCHED:
+                if touched:
+                    self._emit(SeekerListChanged(seeker_id, reason, frozenset(touched)))
+                return
+        self._emit(SeekerListChanged(seeker_id, reason))
+
+    def _deactivate(self, seeker_id: str) -> None:
+        self.lists.drop(seeker_id)
+        self.index.remove(seeker_id)
+        self._changes.extend(self.employers.withdraw(seeker_id))
+        self._emit(SeekerListChanged(seeker_id, "deactivate"))
+
+    def _forget(self, seeker_id: str) -> None:
+        """Stop owning a seeker: local state only, Redis is the new owner's business."""
+        self.lists.drop(seeker_id)
+        self.index.remove(seeker_id)
+        self.seekers.pop(seeker_id, None)
+        self.employers.forget(seeker_id)
+
+    # -- postings --------------------------------------------------------------------------
+
+    def posting(self, posting_id: str) -> Posting | None:
+        """The latest version of a posting this worker has seen, open or closed."""
+        return self._directory.get(posting_id)
+
+    def posting_upserted(self, posting: Posting, *, live: bool) -> list[Change]:
+        """A posting opened or changed. While catching up (``live=False``) only the catalog
+        changes: the full rankings that follow catch-up include it anyway."""
+        self._directory[posting.posting_id] = posting
+        self._directory.move_to_end(posting.posting_id)
+        if len(self._directory) > DIRECTORY_SIZE:
+            self._directory.popitem(last=False)
+        self.catalog.upsert(posting)
+        self._posting_swept.pop(posting.posting_id, None)
+        self._posting_swept[posting.posting_id] = self._clock()
+        if live and self.has_model:
+            self._fan_out(posting, reason="posting")
+        return self._taken()
+
+    def posting_closed(self, posting_id: str, *, live: bool) -> list[Change]:
+        """A posting closed or expired: it leaves every list that holds it."""
+        self.catalog.remove(posting_id)
+        self._posting_swept.pop(posting_id, None)
+        self._emit(self.employers.drop(posting_id))
+        for seeker_id in sorted(self.lists.holders(posting_id)):
+            if seeker_id in self.lists and self.has_model:
+                self._take_out(seeker_id, posting_id, "close")
+        return self._taken()
+
+    def _fan_out(self, posting: Posting, *, reason: str) -> None:
+        """Score a posting against our seekers that may want it (and those whose list holds
+        it); insert into or remove from their lists; refresh its employer list."""
+        posting_id = posting.posting_id
+        affected = sorted(
+            (self.index.candidates_for(posting) | self.lists.holders(posting_id))
+            & self.lists.keys()
+        )
+        pairs = []
+        for seeker_id in affected:
+            state = self.seekers[seeker_id]
+            assert state.profile is not None
+            pairs.append((state.profile, state.history))
+        ctx = self.context()
+        scores = score_seekers_for_posting(
+            posting, pairs, self.snapshot.ranker, ctx, filter_stats=self.filter_stats
+        )
+        scored: list[tuple[str, float]] = []
+        for seeker_id, score in zip(affected, scores.tolist(), strict=True):
+            if math.isnan(score):
+                self._take_out(seeker_id, posting_id, reason)
+            else:
+                self._insert(seeker_id, topk_item(posting, score, ctx), reason)
+                scored.append((seeker_id, score))
+        top = dict(top_seekers(scored, self.config.posting_list_size))
+        self._emit(self.employers.replace(posting_id, top, expire_at=deadline_expire_at(posting)))
+
+    def employer_list(self, posting_id: str) -> tuple[dict[str, float], int] | None:
+        """This worker's members of ``posting_id``'s employer list and the list's expiry."""
+        members = self.employers.members(posting_id)
+        posting = self.catalog.get(posting_id)
+        if not members or posting is None:
+            return None
+        return members, deadline_expire_at(posting)
+
+    def expired_postings(self, now_ms: int) -> list[str]:
+        """Open postings whose deadline day (KST) has ended by ``now_ms``."""
+        return [
+            pid
+            for pid in list(self._posting_swept)
+            if (p := self.catalog.get(pid)) is not None
+            and p.deadline is not None
+            and deadline_ms(p.deadline) <= now_ms
+        ]
+
+    # -- sweeping --------------------------------------------------------------------------
+
+    def rank_unranked(self, budget: int) -> tuple[int, list[Change]]:
+        """Rank up to ``budget`` owned seekers that have no list yet (after a start-up or a
+        rebalance). Returns how many were ranked, and the changes."""
+        done = 0
+        queue = self.lists.unranked
+        while queue and done < budget:
+            seeker_id = queue.popleft()
+            state = self.seekers.get(seeker_id)
+            if state is not None and state.active and seeker_id not in self.lists.version:
+                self._rerank(seeker_id, "recovery")
+                done += 1
+        return done, self._taken()
+
+    def refill(self, budget: int, *, short_only: bool = False) -> tuple[int, list[Change]]:
+        """Re-rank up to ``budget`` seekers whose list lost postings it could not backfill
+        alone, or whose history changed: those ``REFILL_SHORT_BY`` short first, then
+        (unless ``short_only``) the others, oldest first."""
+        done = 0
+        lists = self.lists
+        while done < budget and (lists.short or (lists.refill and not short_only)):
+            seeker_id = next(iter(lists.short or lists.refill))
+            self._rerank(seeker_id, "refill")  # takes it off both queues
+            done += 1
+        return done, self._taken()
+
+    def refill_budget(self, interval_s: float) -> int:
+        """Lists to backfill per tick so that each waits about ``REFILL_WITHIN_S``."""
+        per_tick = math.ceil(len(self.lists.refill) * interval_s / REFILL_WITHIN_S)
+        return min(per_tick, REFILL_MAX_PER_TICK)
+
+    def sweep(self, budget: int) -> tuple[int, list[Change]]:
+        """Re-rank up to ``budget`` seekers whose list is older than the horizon or was
+        ranked under an older model, oldest first."""
+        done = 0
+        horizon = self.config.sweep_horizon_seconds
+        now = self._clock()
+        version = self.model_version
+        lists = self.lists
+        while lists.ranked_at and done < budget:
+            seeker_id, ranked_at = next(iter(lists.ranked_at.items()))
+            if lists.version.get(seeker_id) == version and now - ranked_at < horizon:
+                break  # ordered by ranking time: everything after is newer
+            if self._inactive_for_ttl(seeker_id):
+                # Let its keys expire: stop refreshing a seeker nobody has heard of.
+                lists.drop(seeker_id)
+                continue
+            self._rerank(seeker_id, "sweep" if lists.version.get(seeker_id) == version else "model")
+            done += 1
+        return done, self._taken()
+
+    def sweep_postings(self, budget: int) -> tuple[int, list[Change]]:
+        """Refresh the employer lists of up to ``budget`` postings, oldest refresh first."""
+        horizon = self.config.sweep_horizon_seconds
+        now = self._clock()
+        done = 0
+        while self._posting_swept and done < budget and self.has_model:
+            posting_id, swept_at = next(iter(self._posting_swept.items()))
+            if now - swept_at < horizon:
+                break
+            self._posting_swept.move_to_end(posting_id)
+            self._posting_swept[posting_id] = now
+            posting = self.catalog.get(posting_id)
+            if posting is not None:
+                self._fan_out(posting, reason="sweep")
+            done += 1
+        return done, self._taken()
+
+    def sweep_budget(self, interval_s: float) -> int:
+        """Seekers to re-rank per tick so the whole set is covered within the horizon."""
+        horizon = max(self.config.sweep_horizon_seconds, 1e-3)
+        return max(1, math.ceil(len(self.lists.ranked_at) * interval_s / horizon))
+
+    def posting_sweep_budget(self, interval_s: float) -> int:
+        """Postings to refresh per tick so every employer list is within the horizon."""
+        horizon = max(self.config.sweep_horizon_seconds, 1e-3)
+        return max(1, math.ceil(len(self.catalog) * interval_s / horizon))
+
+    @property
+    def pending_refill(self) -> int:
+        """Seekers waiting for a backfill re-rank (lost postings, or a changed history)."""
+        return len(self.lists.refill)
+
+    @property
+    def pending_sweep(self) -> int:
+        version = self.model_version
+        stale = sum(1 for v in self.lists.version.values() if v != version)
+        return len(self.lists.unranked) + len(self.lists.refill) + stale
+
+    def _inactive_for_ttl(self, seeker_id: str) -> bool:
+        state = self.seekers.get(seeker_id)
+        if state is None or not state.active:
+            return True
+        idle_ms = self.snapshot.created_at_ms - state.last_event_ms
+        return idle_ms > self.config.seeker_ttl_seconds * 1000
+
+    # -- rendering (asked by the sink when it writes) --------------------------------------
+
+    def render_seeker(self, seeker_id: str) -> SeekerListView | None:
+        """The list as written, with reasons; None to delete the seeker's keys."""
+        return self.render_items(seeker_id, None)
+
+    def render_items(
+        self, seeker_id: str, posting_ids: Collection[str] | None
+    ) -> SeekerListView | None:
+        """The items of the list among ``posting_ids`` (all when None), with reasons; None
+        when the seeker has no list."""
+        state = self.seekers.get(seeker_id)
+        current = self.lists.get(seeker_id)
+        if state is None or state.profile is None or current is None:
+            return None
+        items = explained_items(
+            state, current, self.catalog, self.snapshot.ranker, self.context(), posting_ids
+        )
+        return SeekerListView(
+            items=items,
+            model_version=self.lists.version.get(seeker_id, self.model_version),
+            ttl_seconds=self.config.seeker_ttl_seconds,
+        )
+
+    # -- statistics ------------------------------------------------------------------------
+
+    def list_stats(self, *, by_group_exposure: bool = False) -> ListStats:
+        """Coverage and list length by education level and age band (and, when asked,
+        exposure: it walks every list, ask rarely); catalog and sweep sizes."""
+        stats = ListStats()
+        exposed_by: dict[Group, set[str]] = {}
+        for seeker_id, state in self.seekers.items():
+            if state.profile is None:
+                continue
+            group = (
+                state.profile.education_level or "unknown",
+                state.profile.age_band or "unknown",
+            )
+            stats.active[group] = stats.active.get(group, 0) + 1
+            current = self.lists.get(seeker_id)
+            size = len(current) if current is not None else 0
+            stats.items[group] = stats.items.get(group, 0) + size
+            if current is not None and size:
+                stats.with_list[group] = stats.with_list.get(group, 0) + 1
+                if by_group_exposure:
+                    exposed_by.setdefault(group, set()).update(current.ids())
+        n_open = len(self.catalog)
+        if by_group_exposure:
+            stats.exposure_by_group = {
+                group: sum(1 for pid in exposed_by.get(group, ()) if pid in self.catalog)
+                / (n_open or 1)
+                for group in stats.active
+            }
+        stats.open_postings = n_open
+        stats.exposed_postings = sum(1 for pid in self.lists.held_postings() if pid in self.catalog)
+        stats.pending_sweep = self.pending_sweep
+        return stats
+
+    def take_filter_stats(self) -> FilterStats:
+        """The hard-filter vetoes counted since the last call."""
+        taken, self.filter_stats = self.filter_stats, FilterStats()
+        return taken

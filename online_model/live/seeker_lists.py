@@ -1,0 +1,101 @@
+"""Every owned seeker's ranked list, the index posting -> lists that hold it, and the
+queues of lists waiting for a full re-rank.
+
+Pure bookkeeping: what is ranked and when is decided by
+:class:`~online_model.live.engine.LiveEngine`.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, deque
+from collections.abc import Iterator, KeysView
+
+from online_model import topk
+
+# A list that lost this many postings it could not backfill alone is re-ranked at once;
+# one that lost fewer, or whose seeker's history changed, within about REFILL_WITHIN_S.
+REFILL_SHORT_BY = 10
+
+
+class SeekerLists:
+    def __init__(self) -> None:
+        self._lists: dict[str, topk.TopKList] = {}
+        self._holders: dict[str, set[str]] = {}  # posting -> seekers whose list holds it
+        self.version: dict[str, int] = {}  # seeker -> model version of their last ranking
+        self.ranked_at: OrderedDict[str, float] = OrderedDict()  # oldest ranking first
+        self.unranked: deque[str] = deque()  # owned seekers without a list yet
+        # Seekers due a full re-rank, oldest first, with how many postings their list lost
+        # that it could not backfill alone (topk.without); 0 when only their history
+        # changed. Those REFILL_SHORT_BY short are also in ``short``. A list that lost
+        # postings takes no incremental updates meanwhile.
+        self.refill: dict[str, int] = {}
+        self.short: dict[str, None] = {}
+
+    def __contains__(self, seeker_id: object) -> bool:
+        return seeker_id in self._lists
+
+    def __len__(self) -> int:
+        return len(self._lists)
+
+    def get(self, seeker_id: str) -> topk.TopKList | None:
+        return self._lists.get(seeker_id)
+
+    def __getitem__(self, seeker_id: str) -> topk.TopKList:
+        return self._lists[seeker_id]
+
+    def items(self) -> Iterator[tuple[str, topk.TopKList]]:
+        return iter(self._lists.items())
+
+    def keys(self) -> KeysView[str]:
+        """The seekers with a list, as a set-like view (``&`` with candidate sets)."""
+        return self._lists.keys()
+
+    def holders(self, posting_id: str) -> set[str]:
+        """The seekers whose list holds ``posting_id`` (empty when none)."""
+        return self._holders.get(posting_id, set())
+
+    def held_postings(self) -> Iterator[str]:
+        return iter(self._holders)
+
+    def put(self, seeker_id: str, new: topk.TopKList) -> topk.TopKList | None:
+        """Make ``new`` the seeker's list; returns the one it replaces."""
+        old = self._lists.get(seeker_id)
+        old_ids = set(old.ids()) if old is not None else set()
+        new_ids = set(new.ids())
+        for posting_id in old_ids - new_ids:
+            self._unhold(posting_id, seeker_id)
+        for posting_id in new_ids - old_ids:
+            self._holders.setdefault(posting_id, set()).add(seeker_id)
+        self._lists[seeker_id] = new
+        return old
+
+    def ranked(self, seeker_id: str, version: int, now: float) -> None:
+        """The seeker's list is a full ranking under model ``version`` as of ``now``."""
+        self.refill.pop(seeker_id, None)
+        self.short.pop(seeker_id, None)
+        self.version[seeker_id] = version
+        self.ranked_at[seeker_id] = now
+        self.ranked_at.move_to_end(seeker_id)
+
+    def lost(self, seeker_id: str) -> None:
+        """The list lost a posting it could not backfill alone: queue a full re-rank."""
+        lost = self.refill[seeker_id] = self.refill.get(seeker_id, 0) + 1
+        if lost >= REFILL_SHORT_BY:
+            self.short[seeker_id] = None
+
+    def drop(self, seeker_id: str) -> None:
+        """Forget the seeker's list and every queue it is in."""
+        old = self._lists.pop(seeker_id, None)
+        for posting_id in old.ids() if old is not None else ():
+            self._unhold(posting_id, seeker_id)
+        self.version.pop(seeker_id, None)
+        self.ranked_at.pop(seeker_id, None)
+        self.refill.pop(seeker_id, None)
+        self.short.pop(seeker_id, None)
+
+    def _unhold(self, posting_id: str, seeker_id: str) -> None:
+        holders = self._holders.get(posting_id)
+        if holders is not None:
+            holders.discard(seeker_id)
+            if not holders:
+                del self._holders[posting_id]
