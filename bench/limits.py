@@ -25,7 +25,7 @@ from aiokafka import AIOKafkaConsumer
 
 from bench.harness import BenchEnv, free_port, log, wait_for
 from bench.worker import worker_env
-from streams.config import Settings
+from settings import Settings
 from streams.redis_keys import RedisKeys
 from streams.redis_writer import RedisWriter, SeekerListView
 

@@ -9,7 +9,7 @@ from aiokafka import ConsumerRecord
 from online_model.snapshot import Snapshot, SnapshotError, loads
 from schemas import parse_posting_event
 from schemas.errors import ValidationError
-from streams.config import Settings
+from settings import Settings
 from streams.kafka_security import aiokafka_kwargs
 from streams.list_keeper import ListKeeper
 from streams.topic_tail import TopicTail

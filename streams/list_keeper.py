@@ -56,8 +56,8 @@ from online_model.snapshot import Snapshot, SnapshotStore
 from online_model.training import make_example
 from schemas.interactions import Interaction
 from schemas.postings import Posting
+from settings import Settings
 from streams import metrics
-from streams.config import Settings
 from streams.redis_writer import RedisWriter, SeekerListView
 from streams.seeker_state import SeekerState
 

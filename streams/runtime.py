@@ -8,8 +8,8 @@ from typing import Any
 
 import faust
 
+from settings import Settings
 from streams.channels import Channels
-from streams.config import Settings
 from streams.dead_letters import DeadLetterSink
 from streams.feeds import CatalogFeed, ModelFeed
 from streams.lag import ProcessedOffsets

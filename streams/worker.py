@@ -15,11 +15,11 @@ import faust
 import redis.asyncio as aioredis
 from faust.types import TP
 
+from settings import Settings
 from streams import metrics
 from streams.agents import register_agents
 from streams.app import create_app
 from streams.channels import create_channels
-from streams.config import Settings
 from streams.dead_letters import DeadLetterSink
 from streams.feeds import CatalogFeed, ModelFeed
 from streams.lag import STUCK_AFTER_S, KafkaProbe, commit_revoked

@@ -19,10 +19,10 @@ from online_model.ranker import Ranker
 from online_model.snapshot import Snapshot
 from online_model.training import Trainer
 from schemas.interactions import Interaction
-from streams.config import Settings
+from settings import Settings
+from simulator import Market, MarketConfig
 from streams.list_keeper import ListKeeper, deadline_expire_at
 from streams.seeker_state import SeekerState, apply_interaction
-from streams.simulator import Market, MarketConfig
 
 START_MS = 1_790_000_000_000
 

@@ -11,10 +11,10 @@ from typing import Any
 from online_model.recommend import rank_seeker
 from online_model.training import Trainer
 from schemas.interactions import Interaction
-from streams.config import Settings
+from settings import Settings
+from simulator import Market, MarketConfig
 from streams.list_keeper import REFILL_MAX_PER_TICK, REFILL_SHORT_BY, ListKeeper
 from streams.seeker_state import SeekerState, apply_interaction
-from streams.simulator import Market, MarketConfig
 
 START_MS = 1_790_000_000_000
 

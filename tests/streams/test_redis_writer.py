@@ -11,7 +11,7 @@ import pytest
 import redis
 import redis.asyncio as aioredis
 
-from streams.config import Settings
+from settings import Settings
 from streams.redis_keys import RedisKeys
 from streams.redis_writer import PostingView, RedisWriter, SeekerListView
 

@@ -17,7 +17,7 @@ from online_model.snapshot import Snapshot
 from schemas.interactions import Interaction
 from schemas.postings import Posting, PostingEvent
 from schemas.profiles import ProfileEvent
-from streams.config import Settings
+from settings import Settings
 from streams.seeker_state import SeekerState, apply_interaction, apply_profile_event
 
 Event = PostingEvent | ProfileEvent | Interaction
