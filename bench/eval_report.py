@@ -1,8 +1,8 @@
 """Write ``docs/evaluation.md`` from real runs of the offline evaluation, and print it.
 
-    .venv/bin/python bench/eval_report.py               # the default market, ~4 min on 2 cores
-    .venv/bin/python bench/eval_report.py --tokenizers  # ... and the Kiwi comparison, ~6 min
-    .venv/bin/python bench/eval_report.py --quick       # a small market: checks the script
+    .venv/bin/python -m bench.eval_report               # the default market, ~4 min on 2 cores
+    .venv/bin/python -m bench.eval_report --tokenizers  # ... and the Kiwi comparison, ~6 min
+    .venv/bin/python -m bench.eval_report --quick       # a small market: checks the script
 
 Runs, one after another (so that the timings compare):
 
@@ -34,20 +34,11 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # run as a script from anywhere
-    sys.path.insert(0, str(ROOT))
-
-import online_model.features as features  # noqa: E402
-from bench import kiwi_tokenizer  # noqa: E402
-from bench.harness import log  # noqa: E402
-from bench.machine import cpu_model  # noqa: E402
-from online_model import regions  # noqa: E402
-from online_model import text as tokenizers_module  # noqa: E402
-from online_model.evaluation import FATES, MODELS, EvalConfig, EvalResult  # noqa: E402
-from online_model.text import DEFAULT_TOKENIZER, Tokenizer  # noqa: E402
-from schemas.profiles import Profile  # noqa: E402
-from streams.cli.eval import (  # noqa: E402
+import online_model.features as features
+from bench import kiwi_tokenizer
+from bench.harness import log
+from bench.machine import cpu_model
+from cli.eval import (
     FULL,
     KST,
     EvalRun,
@@ -55,14 +46,20 @@ from streams.cli.eval import (  # noqa: E402
     checkpoint_line,
     evaluate_market,
 )
-from streams.simulator import Market, MarketConfig  # noqa: E402
+from online_model import regions
+from online_model import text as tokenizers_module
+from online_model.evaluation import FATES, MODELS, EvalConfig, EvalResult
+from online_model.text import DEFAULT_TOKENIZER, Tokenizer
+from schemas.profiles import Profile
+from simulator import Market, MarketConfig
 
+ROOT = Path(__file__).resolve().parent.parent
 K = 120
 RECALL = f"recall@{K}"
 NDCG = f"ndcg@{K}"
 QUICK = MarketSize(seekers=1500, postings=2000, days=2.0, sample=200)
 TOKENIZER_HEADING = "## The tokenizer decision"
-TOKENIZERS_COMMAND = ".venv/bin/python bench/eval_report.py --tokenizers"
+TOKENIZERS_COMMAND = ".venv/bin/python -m bench.eval_report --tokenizers"
 
 
 @dataclass
@@ -414,7 +411,7 @@ def _fate_reading(r: EvalResult) -> str:
         f"The ranking itself loses {_share(r, 'ranked_out'):.1%} of the relevant postings; "
         f"the hard filters veto {vetoed:.1%} ({reasons}) and retrieval never sees "
         f"{_share(r, 'not_retrieved'):.1%}. What the filters veto, the simulated seekers "
-        "would still apply to: their hidden utility (`streams/simulator/preference.py`) "
+        "would still apply to: their hidden utility (`simulator/preference.py`) "
         "makes a far 시도, a missing certificate, too little education or a low wage a "
         "penalty weighed against the rest, never a veto, so a seeker who likes a posting "
         "enough applies across the country or without the certificate. Our filters treat "
@@ -719,7 +716,7 @@ def main(argv: list[str] | None = None) -> int:
         tokenizers = previous_tokenizer_section(args.out)
 
     command = (
-        ".venv/bin/python bench/eval_report.py"
+        ".venv/bin/python -m bench.eval_report"
         + (" " + " ".join(argv if argv is not None else sys.argv[1:])).rstrip()
     )
     text = report(

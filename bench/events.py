@@ -1,6 +1,6 @@
 """The events a benchmark sends: a simulated market, backlogs per family, paced load.
 
-* :func:`open_market` draws a simulator market (``streams.simulator``) that starts now,
+* :func:`open_market` draws a simulator market (``simulator``) that starts now,
   and splits its event stream into the initial market (every open posting and profile)
   and the activity that follows.
 * Backlogs for one topic family at a time (:func:`interaction_backlog`,
@@ -25,15 +25,15 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from client.producer import EventProducer
 from schemas import Event, encode, key_of
 from schemas.interactions import Interaction
 from schemas.postings import PostingEvent
 from schemas.profiles import DesiredWage, Profile, ProfileEvent
-from streams.config import Settings
-from streams.producer import EventProducer
-from streams.simulator import Market, MarketConfig
-from streams.simulator.runner import TokenBucket
-from streams.simulator.sources import ListSource
+from settings import Settings
+from simulator import Market, MarketConfig
+from simulator.runner import TokenBucket
+from simulator.sources import ListSource
 
 Stream = Iterator[tuple[str, Event]]
 

@@ -32,10 +32,10 @@ from bench.events import encoded, paced_send
 from bench.harness import log
 from bench.pipeline import Drain, LoadedWorker
 from bench.results import Row, Section, fmt
+from client.metrics_reader import delta, quantile, share_at_most
+from client.producer import EventProducer
 from schemas.profiles import ProfileEvent
 from streams.metrics import FRESHNESS_BUCKETS
-from streams.metrics_reader import delta, quantile, share_at_most
-from streams.producer import EventProducer
 from streams.redis_keys import RedisKeys
 
 TARGET_RATE = 1000.0

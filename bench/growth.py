@@ -43,7 +43,7 @@ from online_model.topk import top_k
 from online_model.training import Trainer
 from schemas.postings import Posting
 from schemas.profiles import Profile
-from streams.simulator import Market, MarketConfig
+from simulator import Market, MarketConfig
 
 RERANK_TARGET_MS = 10.0  # median at 20k open postings (issue 7)
 DAY_S = 86_400.0

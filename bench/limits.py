@@ -26,7 +26,7 @@ from aiokafka import AIOKafkaConsumer
 from bench.harness import BenchEnv, free_port, log, wait_for
 from bench.worker import worker_env
 from online_model.live.views import SeekerListView
-from streams.config import Settings
+from settings import Settings
 from streams.redis_keys import RedisKeys
 from streams.redis_writer import RedisWriter
 

@@ -10,7 +10,7 @@ from importlib import metadata
 from pathlib import Path
 
 from bench.harness import ROOT, redis_client
-from streams.config import Settings
+from settings import Settings
 
 
 def describe(settings: Settings) -> dict[str, str]:

@@ -17,8 +17,8 @@ from pathlib import Path
 import faust
 import orjson
 
+from settings import Settings
 from streams.app import create_app
-from streams.config import Settings
 
 
 def build(settings: Settings, family: str, expect: int, out: Path, forward: bool) -> faust.App:

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from bench.events import BenchMarket, encoded, open_market, produce_backlog
 from bench.harness import BenchEnv, log, wait_for
 from bench.worker import WorkerProcess
-from streams.metrics_reader import Scrape, delta, quantile
-from streams.simulator.runner import RedisListSource
+from client.metrics_reader import Scrape, delta, quantile
+from simulator.runner import RedisListSource
 
 
 @dataclass

@@ -2,8 +2,11 @@
 
 Run from the repository root:
 
-    .venv/bin/python bench/rank_latency.py            # full size (about a minute)
-    .venv/bin/python bench/rank_latency.py --quick    # small, for a smoke run
+    .venv/bin/python -m bench.rank_latency            # full size (about a minute)
+    .venv/bin/python -m bench.rank_latency --quick    # small, for a smoke run
+
+The postings and seekers come from the simulator (:mod:`simulator`), the market the
+demo, the evaluation and the other benchmarks use.
 
 Prints, for ``rank_seeker`` (retrieval + hard filters + features + scoring + top-120):
 median, p95 and p99 latency and candidates per seeker, against a baseline measured in the
@@ -16,37 +19,39 @@ p99 < 25 ms for the ranking.
 from __future__ import annotations
 
 import argparse
-import random
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from online_model.candidates import FilterStats, SeekerIndex  # noqa: E402
-from online_model.catalog import PostingCatalog  # noqa: E402
-from online_model.context import RankContext  # noqa: E402
-from online_model.features import feature_matrix  # noqa: E402
-from online_model.history import SeekerHistory  # noqa: E402
-from online_model.ranker import Ranker  # noqa: E402
-from online_model.recommend import (  # noqa: E402
+from online_model.candidates import FilterStats, SeekerIndex
+from online_model.catalog import PostingCatalog
+from online_model.context import RankContext
+from online_model.features import feature_matrix
+from online_model.history import SeekerHistory
+from online_model.ranker import Ranker
+from online_model.recommend import (
     rank_seeker,
     score_seekers_for_posting,
     topk_item,
 )
-from online_model.text import CharNgramTokenizer  # noqa: E402
-from online_model.topk import TopKList, insert, top_k  # noqa: E402
-from tests.online_model.factories import (  # noqa: E402
-    NOW_MS,
-    random_posting,
-    random_profile,
-    synthetic_market,
-    vocabulary,
-)
+from online_model.text import CharNgramTokenizer
+from online_model.topk import TopKList, insert, top_k
+from schemas.postings import Posting
+from schemas.profiles import Profile
+from simulator import OFFLINE_START_MS, Market, MarketConfig
+
+NOW_MS = OFFLINE_START_MS  # the market's start: rankings never read the clock
+
+
+def market_of(postings: int, seekers: int, seed: int) -> Market:
+    """A simulated market at its start (``NOW_MS``): open postings and seekers."""
+    return Market.generate(MarketConfig(seekers=seekers, postings=postings, start_ms=NOW_MS), seed)
+
+
+def profiles_of(market: Market) -> list[Profile]:
+    return [s.profile for s in market.seekers]
 
 
 def _ms(samples: list[float]) -> str:
@@ -100,12 +105,15 @@ def _list_bytes(lst: TopKList) -> int:
 
 
 def bench_fanout(
-    catalog: PostingCatalog, n_seekers: int, n_postings: int, ranker: Ranker, ctx: RankContext
+    market: Market,
+    catalog: PostingCatalog,
+    n_seekers: int,
+    n_postings: int,
+    ranker: Ranker,
+    ctx: RankContext,
 ) -> None:
-    rng = random.Random(99)
-    voc = vocabulary(1)
     t0 = time.perf_counter()
-    profiles = [random_profile(rng, voc, i) for i in range(n_seekers)]
+    profiles = profiles_of(market_of(1, n_seekers, seed=99))
     index = SeekerIndex()
     for p in profiles:
         index.upsert(p)
@@ -115,8 +123,10 @@ def bench_fanout(
     lists: dict[str, TopKList] = {}
     history = SeekerHistory()
     idx_t, score_t, insert_t, n_cands, entered, undecided = [], [], [], [], 0, 0
-    for j in range(n_postings):
-        posting = random_posting(rng, voc, 10_000_000 + j, 5000)
+    for _ in range(n_postings):
+        state = market.new_posting(NOW_MS)  # the catalog's market: its employers, new ids
+        market.add_posting(state)
+        posting = state.posting
         t1 = time.perf_counter()
         sids = sorted(index.candidates_for(posting))
         idx_t.append(time.perf_counter() - t1)
@@ -159,7 +169,7 @@ def bench_fanout(
         print(f"  memory of a list of >=100 items: about {int(np.median(sizes)):,} bytes")
 
 
-def bench_tokenizers(postings: list) -> None:
+def bench_tokenizers(postings: list[Posting]) -> None:
     from bench.kiwi_tokenizer import INSTALL_HINT, KiwiTokenizer, kiwi_available
 
     titles = [p.title for p in postings]
@@ -197,9 +207,11 @@ def main() -> int:
         args.postings, args.seekers, args.fanout_seekers, args.fanout_postings = 2000, 200, 5000, 5
 
     t0 = time.perf_counter()
-    market = synthetic_market(args.postings, args.seekers, seed=1)
+    market = market_of(args.postings, args.seekers, seed=1)
+    postings = [s.posting for s in market.postings]
+    profiles = profiles_of(market)
     catalog = PostingCatalog()
-    for p in market.postings:
+    for p in postings:
         catalog.upsert(p)
     print(f"market of {args.postings:,} postings built in {time.perf_counter() - t0:.1f} s")
     ranker = Ranker()
@@ -208,12 +220,12 @@ def main() -> int:
         from pyinstrument import Profiler
 
         with Profiler() as profiler:
-            for p in market.profiles:
+            for p in profiles:
                 rank_seeker(p, SeekerHistory(), catalog, ranker, ctx)
         profiler.print()
-    bench_rank(catalog, market.profiles, ranker, ctx)
-    bench_fanout(catalog, args.fanout_seekers, args.fanout_postings, ranker, ctx)
-    bench_tokenizers(market.postings)
+    bench_rank(catalog, profiles, ranker, ctx)
+    bench_fanout(market, catalog, args.fanout_seekers, args.fanout_postings, ranker, ctx)
+    bench_tokenizers(postings)
     return 0
 
 

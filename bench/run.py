@@ -28,7 +28,7 @@ from bench.machine import describe
 from bench.pipeline import loaded_worker
 from bench.profiling import py_spy
 from bench.results import Report, Section, Target
-from streams.config import Settings
+from settings import Settings
 from streams.kafka_admin import KafkaUnreachable
 
 

@@ -16,8 +16,8 @@ from typing import Any
 import orjson
 
 from bench.harness import ROOT, free_port, wait_for
-from streams.config import Settings
-from streams.metrics_reader import Scrape
+from client.metrics_reader import Scrape
+from settings import Settings
 
 JOBMATCH = Path(sys.executable).parent / "jobmatch"
 

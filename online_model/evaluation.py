@@ -318,7 +318,7 @@ class EvalResult:
 
 
 class ProgressLike(Protocol):
-    """Where progress goes (``streams.cli.progress.Progress`` fits)."""
+    """Where progress goes (``cli.progress.Progress`` fits)."""
 
     def advance(self, n: int = 1, **status: object) -> None:
         """Count ``n`` more units of work done."""
@@ -396,7 +396,7 @@ class _Scored:
 class OfflineEvaluation:
     """Replays events in time order like the workers, trains online, measures every model.
 
-    It is also a :class:`streams.simulator.ListSource` (:meth:`get_lists`), so a simulated
+    It is also a :class:`simulator.ListSource` (:meth:`get_lists`), so a simulated
     market can show the ranker's lists in its recommendation sessions (the closed loop).
 
     Parameters

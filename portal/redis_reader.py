@@ -25,7 +25,7 @@ from portal.listing import (
     SeekerList,
     parse_reasons,
 )
-from streams.config import Settings
+from settings import Settings
 
 PORTAL_USER = "jobmatch-portal"
 # Ids as the contract allows them; anything else never reaches a Redis key.

@@ -29,7 +29,7 @@ from aiohttp import web
 
 from portal.listing import SORTS
 from portal.redis_reader import ID_PATTERN, PortalReader, RedisUnavailable
-from streams.config import Settings
+from settings import Settings
 
 log = logging.getLogger("jobmatch.portal")
 

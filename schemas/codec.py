@@ -66,7 +66,7 @@ def to_obj(event: Event | Posting | Profile) -> dict[str, Any]:
 def encode(event: Event) -> bytes:
     """The message value of an event: compact UTF-8 JSON.
 
-    It does not validate; :class:`streams.producer.EventProducer` does before sending.
+    It does not validate; :class:`client.producer.EventProducer` does before sending.
 
     Parameters
     ----------

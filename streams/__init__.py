@@ -1,1 +1,2 @@
-"""Moving events: Faust agents, topics, tables, Redis writes, producers and the CLI."""
+"""Moving events: the Faust app, topics, tables, agents, timers, feeds, the trainer, dead
+letters, metrics, the Redis writer and the worker that wires them."""

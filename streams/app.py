@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import faust
 
-from streams.config import Settings
+from settings import Settings
 from streams.kafka_security import faust_credentials
 
 

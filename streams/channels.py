@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import faust
 from faust.types import TopicT
 
-from streams.config import Settings
+from settings import Settings
 
 
 @dataclass(frozen=True)

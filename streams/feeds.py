@@ -10,8 +10,8 @@ from online_model.live.engine import LiveEngine
 from online_model.snapshot import Snapshot, SnapshotError, loads
 from schemas import parse_posting_event
 from schemas.errors import ValidationError
+from settings import Settings
 from streams import metrics
-from streams.config import Settings
 from streams.kafka_security import aiokafka_kwargs
 from streams.list_sink import ListSink
 from streams.topic_tail import TopicTail

@@ -9,7 +9,7 @@ from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
 
-from streams.config import Settings
+from settings import Settings
 from streams.kafka_security import kafka_python_kwargs
 from streams.topics import TopicSpec, topic_specs
 

@@ -20,7 +20,7 @@ import ssl
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from streams.config import Settings
+from settings import Settings
 
 if TYPE_CHECKING:
     from faust.types.auth import CredentialsT

@@ -9,8 +9,8 @@ from typing import Any
 import faust
 
 from online_model.live.engine import LiveEngine
+from settings import Settings
 from streams.channels import Channels
-from streams.config import Settings
 from streams.dead_letters import DeadLetterSink
 from streams.feeds import CatalogFeed, ModelFeed
 from streams.lag import ProcessedOffsets

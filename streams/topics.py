@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from streams.config import Settings
+from settings import Settings
 
 SNAPSHOT_MAX_BYTES = 16 * 1024 * 1024
 

@@ -20,8 +20,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListen
 
 from online_model.snapshot import dumps
 from online_model.training import Trainer
+from settings import Settings
 from streams import metrics
-from streams.config import Settings
 from streams.feeds import TRAINING_OFFSET_HEADER, ModelFeed
 from streams.kafka_security import aiokafka_kwargs
 from streams.topics import SNAPSHOT_MAX_BYTES

@@ -18,11 +18,11 @@ from faust.types import TP
 from online_model.live.config import LiveConfig
 from online_model.live.engine import LiveEngine
 from online_model.live.seeker_state import SeekerState
+from settings import Settings
 from streams import metrics
 from streams.agents import register_agents
 from streams.app import create_app
 from streams.channels import create_channels
-from streams.config import Settings
 from streams.dead_letters import DeadLetterSink
 from streams.feeds import CatalogFeed, ModelFeed
 from streams.lag import STUCK_AFTER_S, KafkaProbe, commit_revoked

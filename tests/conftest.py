@@ -18,7 +18,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from streams.config import Settings
+from settings import Settings
 from streams.kafka_admin import connect_admin, ensure_topics
 from streams.topics import topic_specs
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from streams.config import Settings
+from settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -19,14 +19,14 @@ def readme_settings() -> dict[str, str]:
 
 
 def test_every_setting_read_by_the_code_is_in_the_readme_with_its_default() -> None:
-    source = (ROOT / "streams" / "config.py").read_text()
+    source = (ROOT / "settings" / "environment.py").read_text()
     read = dict(re.findall(r'_env(?:_int|_float)?\(\s*"(JOBMATCH_[A-Z_]+)",\s*d\.(\w+)', source))
-    assert read, "no settings found in streams/config.py"
+    assert read, "no settings found in settings/environment.py"
     documented = readme_settings()
     defaults = Settings()
     for variable, field in read.items():
         assert variable in documented, (
-            f"{variable} is read by streams/config.py but not in README.md"
+            f"{variable} is read by settings/environment.py but not in README.md"
         )
         value = getattr(defaults, field)
         shown = documented[variable]
@@ -38,7 +38,8 @@ def test_every_setting_read_by_the_code_is_in_the_readme_with_its_default() -> N
 def test_every_documented_variable_exists_somewhere() -> None:
     code = "\n".join(
         p.read_text(errors="replace")
-        for p in [*ROOT.glob("streams/**/*.py"), *ROOT.glob("deploy/**/*.sh")]
+        for folder in ("settings", "streams", "client", "simulator", "importers", "cli", "deploy")
+        for p in [*ROOT.glob(f"{folder}/**/*.py"), *ROOT.glob(f"{folder}/**/*.sh")]
     )
     for variable in readme_settings():
         assert variable in code, f"README documents {variable}, which nothing reads"

@@ -12,8 +12,13 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY schemas ./schemas
 COPY online_model ./online_model
+COPY settings ./settings
 COPY streams ./streams
+COPY client ./client
 COPY portal ./portal
+COPY simulator ./simulator
+COPY importers ./importers
+COPY cli ./cli
 RUN pip install .
 
 # Not root; the Faust data directory (tables' local state) lives in the user's home.

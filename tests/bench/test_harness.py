@@ -19,8 +19,8 @@ from bench.events import encoded, interaction_backlog, new_postings, open_market
 from bench.harness import BenchEnv
 from bench.pipeline import loaded_worker
 from bench.results import Report, Section, Target
+from client.metrics_reader import Scrape, delta, quantile, share_at_most
 from streams.kafka_admin import connect_admin
-from streams.metrics_reader import Scrape, delta, quantile, share_at_most
 
 METRICS = """\
 # HELP jobmatch_freshness_seconds Event time to list written.

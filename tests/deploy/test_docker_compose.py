@@ -24,7 +24,7 @@ from tests.deploy.prometheus_server import free_port
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 COMPOSE_PATH = DEPLOY / "docker-compose.yml"
-CONFIG_SOURCE = (ROOT / "streams" / "config.py").read_text()
+CONFIG_SOURCE = (ROOT / "settings" / "environment.py").read_text()
 
 
 def redis_as(port: int, user: str | None, password: str | None) -> redis.Redis:

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from kafka.producer.future import FutureRecordMetadata
 
-from streams.config import Settings
-from streams.producer import EventProducer
+from client.producer import EventProducer
+from settings import Settings
 from tests.streams.pipeline.recompute import Event
 from tests.streams.pipeline.worker_process import WorkerProcess
 

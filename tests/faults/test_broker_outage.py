@@ -13,7 +13,7 @@ import time
 import pytest
 import redis
 
-from streams.config import Settings
+from settings import Settings
 from tests.faults.conftest import service
 from tests.faults.load import SteadyStream, accounted, by_family, outcomes
 from tests.streams.pipeline.conftest import StartWorker

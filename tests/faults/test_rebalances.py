@@ -11,7 +11,7 @@ import time
 import pytest
 import redis
 
-from streams.config import Settings
+from settings import Settings
 from tests.faults.load import SteadyStream, outcomes
 from tests.streams.pipeline.conftest import StartWorker
 from tests.streams.pipeline.test_recovery_and_scale_out import (

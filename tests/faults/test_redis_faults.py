@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from streams.config import Settings
+from settings import Settings
 from streams.redis_keys import RedisKeys
 from tests.conftest import redis_client
 from tests.faults.conftest import service

@@ -69,6 +69,15 @@ def test_the_product_does_not_use_kiwi() -> None:
     # Character bigrams ranked as well as Kiwi at a fraction of the cost
     # (docs/evaluation.md); the Kiwi experiment lives in bench/ and kiwipiepy is not a
     # dependency, so no product module may import it.
-    for folder in ("online_model", "schemas", "streams"):
+    for folder in (
+        "online_model",
+        "schemas",
+        "settings",
+        "streams",
+        "client",
+        "simulator",
+        "importers",
+        "cli",
+    ):
         for path in (ROOT / folder).rglob("*.py"):
             assert "kiwipiepy" not in path.read_text(encoding="utf-8"), path

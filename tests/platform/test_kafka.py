@@ -12,7 +12,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from kafka import KafkaProducer
 
-from streams.config import Settings
+from settings import Settings
 from streams.kafka_admin import KafkaUnreachable, connect_admin, ensure_topics
 
 pytestmark = pytest.mark.integration

@@ -12,7 +12,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from streams.config import Settings
+from settings import Settings
 from tests.conftest import redis_client
 from tests.deploy.prometheus_server import free_port
 

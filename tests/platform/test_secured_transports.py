@@ -36,10 +36,10 @@ from redis.retry import Retry
 
 from bench.harness import free_port, wait_for
 from bench.worker import JOBMATCH, WorkerProcess, worker_env
+from client.producer import EventProducer
 from portal.redis_reader import PortalReader
-from streams.config import Settings
+from settings import Settings
 from streams.kafka_admin import KafkaUnreachable, connect_admin
-from streams.producer import EventProducer
 from tests.conftest import redis_client
 from tests.streams.pipeline.test_live_lists import forklift_posting, forklift_seeker
 

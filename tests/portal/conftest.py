@@ -23,7 +23,7 @@ import redis
 from portal.listing import monthly_wage
 from portal.redis_reader import posting_candidates_key, posting_display_key, seeker_list_key
 from portal.server import RunningPortal, start
-from streams.config import Settings
+from settings import Settings
 from tests.shared_data import POSTINGS_DIR
 
 REPO = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ from playwright.async_api import Page
 
 from portal.screenshot import chromium, take
 from portal.server import RunningPortal, start
-from streams.config import Settings
+from settings import Settings
 from tests.portal.conftest import (
     MISSING,
     Seeded,

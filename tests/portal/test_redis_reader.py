@@ -17,7 +17,7 @@ from portal.redis_reader import (
     posting_display_key,
     seeker_list_key,
 )
-from streams.config import Settings
+from settings import Settings
 from tests.portal.conftest import MISSING, Seeded, write_seeker_list
 
 pytestmark = pytest.mark.integration

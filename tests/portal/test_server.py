@@ -14,7 +14,7 @@ import pytest
 
 from portal.redis_reader import PortalReader
 from portal.server import RunningPortal, start
-from streams.config import Settings
+from settings import Settings
 from tests.portal.conftest import MISSING, REPO, Seeded, closed_port, expected_wage_order
 
 pytestmark = pytest.mark.integration
@@ -134,7 +134,7 @@ async def test_cli_serves_until_stopped(
 ) -> None:
     port = closed_port()
     env = {**os.environ, "JOBMATCH_KEY_PREFIX": seeded.settings.key_prefix}
-    command = "import sys; from streams.cli import main; sys.exit(main(sys.argv[1:]))"
+    command = "import sys; from cli import main; sys.exit(main(sys.argv[1:]))"
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-c", command, "portal", "--port", str(port),
         cwd=REPO, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,

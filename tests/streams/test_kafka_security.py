@@ -15,10 +15,11 @@ import redis
 import redis.asyncio as aioredis
 
 from bench.harness import free_port
+from client import producer
 from portal.redis_reader import PortalReader, RedisUnavailable
-from streams import kafka_admin, producer
+from settings import Settings
+from streams import kafka_admin
 from streams.app import create_app
-from streams.config import Settings
 from streams.kafka_security import aiokafka_kwargs, faust_credentials, kafka_python_kwargs
 from streams.topic_tail import TopicTail
 

@@ -14,8 +14,8 @@ from online_model.live.seeker_state import SeekerState, apply_interaction
 from online_model.recommend import rank_seeker
 from online_model.training import Trainer
 from schemas.interactions import Interaction
+from simulator import Market, MarketConfig
 from streams.list_sink import MemorySink
-from streams.simulator import Market, MarketConfig
 
 START_MS = 1_790_000_000_000
 

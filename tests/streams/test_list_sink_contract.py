@@ -20,11 +20,11 @@ from online_model.live.engine import LiveEngine
 from online_model.live.seeker_state import SeekerState, apply_interaction
 from online_model.training import Trainer
 from schemas.interactions import Interaction
-from streams.config import Settings
+from settings import Settings
+from simulator import Market, MarketConfig
 from streams.list_sink import ListSink, MemorySink
 from streams.redis_keys import RedisKeys, redis_score
 from streams.redis_writer import RedisWriter
-from streams.simulator import Market, MarketConfig
 
 # Today: employer lists expire a day after their posting's deadline, and Redis drops a key
 # whose expiry has passed at once.

@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterator
 import pytest
 import redis
 
+from settings import Settings
 from streams import metrics
-from streams.config import Settings
 from streams.redis_keys import RedisKeys
 from streams.redis_rebuild import MarkerWatch
 from tests.streams.test_redis_writer import make_writer, view

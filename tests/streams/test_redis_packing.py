@@ -7,7 +7,7 @@ import redis
 import redis.asyncio as aioredis
 from redis.exceptions import DataError
 
-from streams.config import Settings
+from settings import Settings
 from streams.redis_writer import HiredisPackingConnection, use_hiredis_packing
 
 COMMANDS = [

@@ -12,7 +12,7 @@ import redis
 import redis.asyncio as aioredis
 
 from online_model.live.views import SeekerListView
-from streams.config import Settings
+from settings import Settings
 from streams.posting_display import PostingView
 from streams.redis_keys import RedisKeys
 from streams.redis_writer import RedisWriter

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import orjson
 
-from streams.config import Settings
+from settings import Settings
 from streams.trainer import snapshot_due, training_examples
 
 EXAMPLE = {"event_id": "e1", "ts": 1, "action": "click", "seeker_id": "S1", "posting_id": "P1"}

@@ -23,7 +23,7 @@ from online_model.ranker import Ranker
 from online_model.snapshot import Snapshot
 from online_model.training import Trainer
 from schemas.interactions import Interaction
-from streams.simulator import Market, MarketConfig
+from simulator import Market, MarketConfig
 
 START_MS = 1_790_000_000_000
 

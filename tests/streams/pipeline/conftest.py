@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from streams.config import Settings
-from streams.producer import EventProducer
+from client.producer import EventProducer
+from settings import Settings
 from tests.streams.pipeline.worker_process import WorkerProcess
 
 StartWorker = Callable[..., WorkerProcess]

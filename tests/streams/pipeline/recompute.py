@@ -18,7 +18,7 @@ from online_model.snapshot import Snapshot
 from schemas.interactions import Interaction
 from schemas.postings import Posting, PostingEvent
 from schemas.profiles import ProfileEvent
-from streams.config import Settings
+from settings import Settings
 
 Event = PostingEvent | ProfileEvent | Interaction
 

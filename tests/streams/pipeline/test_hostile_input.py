@@ -23,9 +23,9 @@ from schemas.interactions import Interaction
 from schemas.postings import PostingEvent
 from schemas.profiles import ProfileEvent
 from schemas.validate import Event
-from streams.config import Settings
+from settings import Settings
 from streams.redis_keys import RedisKeys
-from tests.streams.cli.topic_records import read_all
+from tests.cli.topic_records import read_all
 from tests.streams.pipeline.conftest import StartWorker
 from tests.streams.pipeline.test_live_lists import forklift_posting, forklift_seeker, list_of
 from tests.streams.pipeline.topic_reader import committed_everything

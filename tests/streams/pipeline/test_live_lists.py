@@ -19,11 +19,11 @@ import pytest
 import redis
 from kafka import KafkaProducer
 
+from client.producer import EventProducer
 from schemas.interactions import Interaction
 from schemas.postings import Posting, Wage
 from schemas.profiles import DesiredWage, Profile
-from streams.config import Settings
-from streams.producer import EventProducer
+from settings import Settings
 from streams.redis_keys import RedisKeys
 from tests.streams.pipeline.conftest import StartWorker
 from tests.streams.pipeline.topic_reader import read_topic

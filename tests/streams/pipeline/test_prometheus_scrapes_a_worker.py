@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from streams.config import Settings
-from streams.producer import EventProducer
-from streams.simulator import Market, MarketConfig
-from streams.simulator.runner import RedisListSource, run_live
+from client.producer import EventProducer
+from settings import Settings
+from simulator import Market, MarketConfig
+from simulator.runner import RedisListSource, run_live
 from tests.deploy.prometheus_server import (  # noqa: F401
     PrometheusServer,
     Result,

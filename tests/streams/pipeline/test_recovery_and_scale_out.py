@@ -15,12 +15,12 @@ import pytest
 import redis
 from kafka import KafkaProducer
 
+from client.producer import EventProducer
 from online_model.snapshot import loads
-from streams.config import Settings
-from streams.producer import EventProducer
+from settings import Settings
+from simulator import Market, MarketConfig
 from streams.redis_keys import RedisKeys, redis_score
-from streams.simulator import Market, MarketConfig
-from tests.streams.cli.topic_records import read_all
+from tests.cli.topic_records import read_all
 from tests.streams.pipeline.conftest import StartWorker
 from tests.streams.pipeline.recompute import Event, recompute_lists
 from tests.streams.pipeline.topic_reader import committed_everything, read_topic

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 import redis
 
-from streams.config import Settings
+from settings import Settings
 from tests.streams.pipeline.conftest import StartWorker
 from tests.streams.pipeline.test_recovery_and_scale_out import (
     NO_TRAINING,

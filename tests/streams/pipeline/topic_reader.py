@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kafka import KafkaConsumer, TopicPartition
 
-from streams.config import Settings
+from settings import Settings
 
 
 def read_topic(

@@ -1,7 +1,0 @@
-"""``python -m streams.cli`` is ``jobmatch``."""
-
-import sys
-
-from streams.cli import main
-
-sys.exit(main())
