@@ -97,6 +97,16 @@ async def under_test(
     await sut.sink.client.aclose()  # type: ignore[attr-defined]
 
 
+async def _open_market(engine: LiveEngine, sink: ListSink, market: Market) -> None:
+    """The market's postings and seekers in the engine, their first lists written."""
+    for state in market.postings:
+        sink.apply(engine.posting_upserted(state.posting, live=False))
+    for seeker in market.seekers:
+        state = SeekerState(profile=seeker.profile)
+        sink.apply(engine.set_seeker(seeker.seeker_id, state, reason="profile"))
+    await sink.flush()
+
+
 def _assert_holds_the_engine(engine: LiveEngine, sut: SinkUnderTest, seekers: list[str]) -> None:
     """Every seeker's list and every posting's employer list (closed ones too: empty)."""
     for seeker_id in seekers:
@@ -114,13 +124,8 @@ async def test_a_sink_holds_the_engines_lists_through_a_busy_market(
     engine, sut = under_test
     sink = sut.sink
     market = Market.generate(MarketConfig(seekers=60, postings=300, start_ms=START_MS), seed=11)
-    for state in market.postings:
-        sink.apply(engine.posting_upserted(state.posting, live=False))
+    await _open_market(engine, sink, market)
     seekers = [s.seeker_id for s in market.seekers]
-    for seeker in market.seekers:
-        state = SeekerState(profile=seeker.profile)
-        sink.apply(engine.set_seeker(seeker.seeker_id, state, reason="profile"))
-    await sink.flush()
 
     rng = random.Random(5)
     postings = [state.posting for state in market.postings]
@@ -167,12 +172,7 @@ async def test_a_posting_closed_and_opened_again_between_flushes_keeps_no_old_me
     engine, sut = under_test
     sink = sut.sink
     market = Market.generate(MarketConfig(seekers=30, postings=40, start_ms=START_MS), seed=3)
-    for state in market.postings:
-        sink.apply(engine.posting_upserted(state.posting, live=False))
-    for seeker in market.seekers:
-        state = SeekerState(profile=seeker.profile)
-        sink.apply(engine.set_seeker(seeker.seeker_id, state, reason="profile"))
-    await sink.flush()
+    await _open_market(engine, sink, market)
     posting_id = max(engine.employers.postings(), key=lambda p: len(engine.employers.members(p)))
     posting = engine.posting(posting_id)
     assert posting is not None and sut.employer_list(posting_id)
