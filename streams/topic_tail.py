@@ -95,12 +95,15 @@ class TopicTail:
         finally:
             await consumer.stop()
 
-    async def sync(self, *, timeout_s: float = 2.0) -> bool:
+    async def sync(self, *, stall_s: float = 2.0, max_wait_s: float = 30.0) -> bool:
         """Wait until every record written before this call has been handled.
 
         A read-your-writes barrier: an agent that meets an id this reader has not seen yet
         (an apply to a posting published a moment ago) calls it before concluding the id is
-        unknown. False when the reader is not running or ``timeout_s`` passed first.
+        unknown. It waits as long as the reader makes progress: a reader behind by a
+        backlog (a restart under load) is slow, not stuck, and giving up on it after a fixed
+        time would make the outcome depend on the machine's load. False when the reader is
+        not running, when it read nothing for ``stall_s``, or after ``max_wait_s`` in all.
         """
         consumer = self._consumer
         if consumer is None or not consumer.assignment():
@@ -110,12 +113,18 @@ class TopicTail:
         def done() -> bool:
             return all(self._next.get(tp, 0) >= end for tp, end in targets.items() if end > 0)
 
-        try:
-            async with self._progress:
-                await asyncio.wait_for(self._progress.wait_for(done), timeout_s)
-        except TimeoutError:
-            return False
-        return True
+        loop = asyncio.get_running_loop()
+        give_up_at = loop.time() + max_wait_s
+        while True:
+            read_before = self.records_read
+            try:
+                async with self._progress:
+                    wait = min(stall_s, max(0.0, give_up_at - loop.time()))
+                    await asyncio.wait_for(self._progress.wait_for(done), wait)
+                return True
+            except TimeoutError:
+                if self.records_read == read_before or loop.time() >= give_up_at:
+                    return False
 
     async def _wait_for_partitions(self, consumer: AIOKafkaConsumer) -> list[TopicPartition]:
         waited = 0.0

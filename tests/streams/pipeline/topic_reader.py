@@ -29,7 +29,25 @@ def read_topic(
     return out
 
 
-def committed_everything(settings: Settings, group: str) -> bool:
+class CommitState:
+    """Whether a group has committed the end of every partition; false while it has not.
+
+    Its repr names the partitions still behind (offsets to go), so a wait that times out
+    says where the group stopped."""
+
+    def __init__(self, behind: dict[str, int] | None) -> None:
+        self.behind = behind  # None: no metadata yet
+
+    def __bool__(self) -> bool:
+        return self.behind == {}
+
+    def __repr__(self) -> str:
+        if self.behind is None:
+            return "CommitState(no metadata yet)"
+        return f"CommitState(behind={self.behind})"
+
+
+def committed_everything(settings: Settings, group: str) -> CommitState:
     """The group's committed offset is the end of every partition of the event topics.
 
     Then every event has been handled, and everything a worker produced while handling it
@@ -45,8 +63,12 @@ def committed_everything(settings: Settings, group: str) -> bool:
             for p in consumer.partitions_for_topic(settings.topic(f)) or ()
         ]
         if len({tp.topic for tp in parts}) < 3:
-            return False  # no metadata yet: "every partition" would be none
+            return CommitState(None)  # no metadata yet: "every partition" would be none
         ends = consumer.end_offsets(parts)
-        return all((consumer.committed(tp) or 0) >= end for tp, end in ends.items())
+        behind = {
+            f"{tp.topic}[{tp.partition}]": end - (consumer.committed(tp) or 0)
+            for tp, end in ends.items()
+        }
+        return CommitState({name: n for name, n in behind.items() if n > 0})
     finally:
         consumer.close()
