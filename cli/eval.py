@@ -34,6 +34,7 @@ from online_model.evaluation import (
 from online_model.text import DEFAULT_TOKENIZER, Tokenizer
 from schemas import Event, ValidationError, event_from_obj
 from simulator import Market, MarketConfig
+from simulator.scenarios import DEFAULT_SCENARIO, SCENARIOS
 
 LOOPS = ("closed", "search")
 
@@ -99,6 +100,7 @@ def evaluate_market(
     size: MarketSize,
     loop: str = "closed",
     reco_share: float = 0.7,
+    scenario: str = DEFAULT_SCENARIO,
     config: EvalConfig | None = None,
     tokenizer: Tokenizer = DEFAULT_TOKENIZER,
     progress: Any = None,
@@ -106,16 +108,27 @@ def evaluate_market(
 ) -> EvalRun:
     """Generate a market, run it for ``size.days`` and evaluate every model on it.
 
+    ``scenario``: one of :data:`simulator.scenarios.SCENARIOS` (``behaviour-only``: every
+    seeker publishes an empty profile, so only what they do reveals what they want).
+
     ``loop="closed"``: recommendation sessions (``reco_share`` of sessions) show the
     ranker's own lists, as in production; ``"search"``: every session searches.
     ``tokenizer``: the product's character bigrams unless an experiment plugs in another.
     """
     if loop not in LOOPS:
         raise ValueError(f"loop must be one of {LOOPS}, got {loop!r}")
+    if scenario not in SCENARIOS:
+        raise ValueError(f"scenario must be one of {tuple(SCENARIOS)}, got {scenario!r}")
     config = config or EvalConfig(seed=seed, sample_size=size.sample)
     started = time.perf_counter()
     market = Market.generate(
-        MarketConfig(seekers=size.seekers, postings=size.postings, reco_share=reco_share), seed
+        MarketConfig(
+            seekers=size.seekers,
+            postings=size.postings,
+            reco_share=reco_share,
+            empty_profile_share=SCENARIOS[scenario],
+        ),
+        seed,
     )
     evaluation = OfflineEvaluation(
         MarketTruth(market),
@@ -135,6 +148,7 @@ def evaluate_market(
         "days": size.days,
         "loop": loop,
         "reco_share": reco_share if loop == "closed" else 0.0,
+        "scenario": scenario,
     }
     return EvalRun(result, source, time.perf_counter() - started)
 
@@ -208,7 +222,7 @@ def read_truth(path: Path) -> StaticTruth:
 # -- output ---------------------------------------------------------------------------------
 
 COLUMNS = (("recall@{k}", "recall@{k}"), ("ndcg@{k}", "nDCG@{k}"), ("apply_rate", "apply rate"),
-           ("auc", "AUC"), ("logloss", "log loss"))  # fmt: skip
+           ("auc", "AUC"), ("logloss", "log loss"), ("list_length", "list len"))  # fmt: skip
 
 
 def format_table(result: EvalResult) -> str:
@@ -227,6 +241,28 @@ def _cell(value: float | None) -> str:
     return "-" if value is None or math.isnan(value) else f"{value:.4f}"
 
 
+def format_buckets(result: EvalResult) -> str:
+    """recall@k by the seeker's interactions before the checkpoint, one row a bucket."""
+    k = result.config.k
+    lines = [f"recall@{k} by interactions  lists" + "".join(f"{m:>12}" for m in MODELS)]
+    for bucket, row in result.recall_by_interactions.items():
+        cells = "".join(f"{_cell(row.get(m)):>12}" for m in MODELS)
+        lists = int(row.get("lists") or 0)
+        lines.append(f"{bucket + ' interactions':<26}{lists:>7}{cells}")
+    return "\n".join(lines)
+
+
+def format_fates(result: EvalResult) -> str:
+    """What became of the relevant postings in the jobmatch lists, as shares."""
+    total = sum(result.fates.values())
+    vetoed = result.vetoed_share()
+    head = f"relevant postings vetoed by a hard filter: {_cell(vetoed)}"
+    if not total:
+        return head
+    parts = ", ".join(f"{fate} {n / total:.3f}" for fate, n in result.fates.items())
+    return f"{head}\nfates of {total} relevant postings: {parts}"
+
+
 def describe(run: EvalRun) -> list[str]:
     """What was evaluated, in a few lines (above the table)."""
     s, r = run.source, run.result
@@ -237,8 +273,8 @@ def describe(run: EvalRun) -> list[str]:
             else "search only"
         )
         head = (
-            f"generated market: seed {s['seed']}, {s['seekers']} seekers, {s['postings']} "
-            f"postings, {s['days']:g} days, {loop}"
+            f"generated market ({s['scenario']} scenario): seed {s['seed']}, {s['seekers']} "
+            f"seekers, {s['postings']} postings, {s['days']:g} days, {loop}"
         )
     else:
         head = f"replayed {s['log']} against {s['truth']}"
@@ -296,8 +332,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             "  jobmatch eval --quick                 # small market, about 5 s\n"
             "  jobmatch eval --json > eval.json      # 5000 seekers, 2000 postings, 7 days: ~45 s\n"
             "  jobmatch eval --loop search           # the events do not depend on the ranker\n"
+            "  jobmatch eval --scenario behaviour-only  # empty profiles: behaviour only\n"
             "  jobmatch simulate --no-kafka --log ev.jsonl --truth truth.jsonl\n"
-            "  jobmatch eval --log ev.jsonl --truth truth.jsonl"
+            "  jobmatch eval --log ev.jsonl --truth truth.jsonl\n"
+            "  jobmatch eval --replay data/ --held-out later.jsonl   # recorded events"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -336,17 +374,76 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="closed loop: share of sessions that open the recommendations (default 0.7)",
     )
     p.add_argument(
+        "--scenario",
+        choices=tuple(SCENARIOS),
+        default=DEFAULT_SCENARIO,
+        help=(
+            "what seekers state: stated (default, today's market: most publish desired "
+            "occupations, regions, wage...); behaviour-only: every stated profile is empty "
+            "(the hidden preference is unchanged), so only clicks and applies reveal it; "
+            "mixed: half of the seekers state nothing"
+        ),
+    )
+    p.add_argument(
         "--sample",
         type=positive_int,
         help=f"active seekers sampled per checkpoint (default {FULL.sample})",
     )
     p.add_argument("--log", type=Path, metavar="FILE", help="replay this event log instead")
     p.add_argument("--truth", type=Path, metavar="FILE", help="its ground truth (with --log)")
+    p.add_argument(
+        "--replay",
+        type=Path,
+        nargs="+",
+        metavar="DIR_OR_FILE",
+        help=(
+            "replay mode: contract events as JSON Lines (one event a line, as the Kafka "
+            "topics carry them). A directory means its postings.jsonl, profiles.jsonl, "
+            "interactions.jsonl and held_out.jsonl; a file's topic comes from its name, else "
+            "from each line. Events are validated with the schemas (bad lines are reported "
+            "with line and field, and skipped), replayed in ts order through the trainer and "
+            "the list ranking the worker uses, then each held-out seeker's top 120 is scored: "
+            "hit rate@120 and MRR for jobmatch, popularity and random (seeded by --seed)"
+        ),
+    )
+    p.add_argument(
+        "--held-out",
+        type=Path,
+        metavar="FILE",
+        help=(
+            'with --replay: JSON Lines of later {"seeker_id", "posting_id"[, "ts"]} pairs '
+            "(default: held_out.jsonl of the directory)"
+        ),
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.set_defaults(func=run)
 
 
+def run_replay_command(args: argparse.Namespace) -> int:
+    """``jobmatch eval --replay``: see :mod:`cli.eval_replay`."""
+    from cli.eval_replay import format_replay, run_replay
+
+    try:
+        with Progress("replaying events") as progress:
+            result, counts = run_replay(
+                args.replay, args.held_out, k=120, seed=args.seed, progress=progress
+            )
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(orjson.dumps({**result.to_obj(), "input": counts}).decode())
+    else:
+        print(format_replay(result, counts))
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.replay is not None:
+        return run_replay_command(args)
+    if args.held_out is not None:
+        print("error: --held-out goes with --replay", file=sys.stderr)
+        return 2
     if (args.log is None) != (args.truth is None):
         print(
             "error: --log and --truth go together: write both with "
@@ -385,6 +482,7 @@ def run(args: argparse.Namespace) -> int:
                     size=size,
                     loop=args.loop,
                     reco_share=args.reco_share,
+                    scenario=args.scenario,
                     config=config,
                     progress=progress,
                     on_checkpoint=on_checkpoint,
@@ -399,4 +497,8 @@ def run(args: argparse.Namespace) -> int:
         print(line)
     print()
     print(format_table(outcome.result))
+    print()
+    print(format_buckets(outcome.result))
+    print()
+    print(format_fates(outcome.result))
     return 0

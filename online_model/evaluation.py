@@ -27,7 +27,11 @@ Two kinds of measure:
   - ``apply_rate`` = ``|top-n ∩ R| / n`` with ``n = apply_rate_at`` (20): the share of the
     first screen the seeker would apply to (an empty slot counts as a miss).
 
-  Averages are over the (checkpoint, seeker) pairs with ``R`` not empty.
+  Averages are over the (checkpoint, seeker) pairs with ``R`` not empty. Each model's
+  ``list_length`` is its mean list length over those pairs; recall@k is also broken down
+  by how many interactions (click, save, apply, dismiss) the seeker had before the
+  checkpoint (buckets ``0``, ``1-4``, ``5+``), and the fates of the relevant postings in
+  the jobmatch list give the share of them a hard filter vetoed.
 
 The models are ``jobmatch`` (:func:`~online_model.recommend.rank_seeker` with the
 snapshot's ranker) and the baselines of :mod:`online_model.baselines`. The truth comes
@@ -59,6 +63,16 @@ from online_model.baselines import (
 from online_model.candidates import FILTER_REASONS, filter_reason, retrieve
 from online_model.catalog import PostingCatalog
 from online_model.context import DAY_MS, RankContext
+from online_model.evaluation_metrics import (
+    ENGAGEMENTS,
+    INTERACTION_BUCKETS,
+    apply_rate_at,
+    interaction_bucket,
+    ndcg_at,
+    recall_at,
+    weighted_auc,
+    weighted_log_loss,
+)
 from online_model.history import SeekerHistory
 from online_model.ranker import Ranker
 from online_model.recommend import rank_seeker
@@ -135,102 +149,6 @@ class StaticTruth:
         return self._would_apply.get(seeker_id, {}).get(posting_id, -math.inf)
 
 
-# -- list metrics ------------------------------------------------------------------------
-
-
-def recall_at(ranked: Sequence[str], relevant: Mapping[str, float] | set[str], k: int) -> float:
-    """Share of the relevant postings found in the first ``k`` of ``ranked``.
-
-    Examples
-    --------
-    >>> recall_at(["P1", "P2", "P3"], {"P1", "P3", "P9"}, 2)
-    0.3333333333333333
-    """
-    if not relevant:
-        raise ValueError("recall is undefined without relevant postings")
-    return sum(1 for p in ranked[:k] if p in relevant) / len(relevant)
-
-
-def _dcg(hits: Iterable[bool]) -> float:
-    return sum(1.0 / math.log2(i + 2) for i, hit in enumerate(hits) if hit)
-
-
-def ndcg_at(ranked: Sequence[str], relevant: Mapping[str, float] | set[str], k: int) -> float:
-    """nDCG of the first ``k`` of ``ranked`` with binary gains.
-
-    Examples
-    --------
-    >>> ndcg_at(["P1", "P2"], {"P1"}, 2), round(ndcg_at(["P2", "P1"], {"P1"}, 2), 4)
-    (1.0, 0.6309)
-    """
-    if not relevant:
-        raise ValueError("nDCG is undefined without relevant postings")
-    ideal = _dcg([True] * min(len(relevant), k))
-    return _dcg(p in relevant for p in ranked[:k]) / ideal
-
-
-def apply_rate_at(ranked: Sequence[str], relevant: Mapping[str, float] | set[str], n: int) -> float:
-    """Share of the first ``n`` slots holding a posting the seeker would apply to.
-
-    Examples
-    --------
-    >>> apply_rate_at(["P1", "P2"], {"P1"}, 4)
-    0.25
-    """
-    return sum(1 for p in ranked[:n] if p in relevant) / n
-
-
-# -- progressive metrics -------------------------------------------------------------------
-
-
-def weighted_auc(
-    scores: Sequence[float], labels: Sequence[bool], weights: Sequence[float]
-) -> float:
-    """Exact weighted ROC AUC: P(score of a positive > score of a negative), ties half.
-
-    Each pair of a positive and a negative counts with the product of their weights.
-    NaN when there are no positives or no negatives.
-
-    Examples
-    --------
-    >>> weighted_auc([0.9, 0.2, 0.5, 0.5], [True, False, True, False], [1, 1, 1, 1])
-    0.875
-    >>> weighted_auc([0.1, 0.9], [True, False], [2, 1])
-    0.0
-    """
-    s = np.asarray(scores, dtype=np.float64)
-    y = np.asarray(labels, dtype=np.bool_)
-    w = np.asarray(weights, dtype=np.float64)
-    pos_total = float(w[y].sum())
-    neg_total = float(w[~y].sum())
-    if pos_total == 0.0 or neg_total == 0.0:
-        return math.nan
-    values, group = np.unique(s, return_inverse=True)
-    pos = np.bincount(group, weights=np.where(y, w, 0.0), minlength=len(values))
-    neg = np.bincount(group, weights=np.where(y, 0.0, w), minlength=len(values))
-    below = np.cumsum(neg) - neg  # negative weight with a strictly lower score
-    return float(np.sum(pos * (below + 0.5 * neg)) / (pos_total * neg_total))
-
-
-def weighted_log_loss(
-    probabilities: Sequence[float], labels: Sequence[bool], weights: Sequence[float]
-) -> float:
-    """Weighted mean log loss, probabilities clipped to [1e-15, 1 - 1e-15] as River does.
-
-    Examples
-    --------
-    >>> round(weighted_log_loss([0.5, 0.9], [True, False], [1, 1]), 4)
-    1.4979
-    """
-    p = np.clip(np.asarray(probabilities, dtype=np.float64), 1e-15, 1 - 1e-15)
-    y = np.asarray(labels, dtype=np.bool_)
-    w = np.asarray(weights, dtype=np.float64)
-    if w.sum() == 0.0:
-        return math.nan
-    losses = -np.where(y, np.log(p), np.log1p(-p))
-    return float(np.sum(w * losses) / w.sum())
-
-
 # -- configuration and results -------------------------------------------------------------
 
 
@@ -280,6 +198,8 @@ class CheckpointResult:
     mean_relevant: float  # mean |R| over the evaluated seekers
     models: dict[str, dict[str, float]]  # model -> recall@k, ndcg@k, apply_rate, list_length
     fates: dict[str, int]  # where the relevant postings went in jobmatch (see FATES)
+    # interaction bucket -> {"lists": n, model: mean recall@k of those n lists}
+    by_interactions: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -292,6 +212,8 @@ class EvalResult:
     checkpoints: list[CheckpointResult]
     fates: dict[str, int]
     recall_standard_error: dict[str, float]  # of each model's mean recall@k, over the lists
+    # interaction bucket -> {"lists": n, model: mean recall@k}, over every checkpoint
+    recall_by_interactions: dict[str, dict[str, float | None]]
     counts: dict[str, int]
     trainer: dict[str, float]
     seconds: dict[str, float]
@@ -299,7 +221,13 @@ class EvalResult:
     def metric_names(self) -> tuple[str, ...]:
         """The per-model keys, in table order."""
         k = self.config.k
-        return (f"recall@{k}", f"ndcg@{k}", "apply_rate", "auc", "logloss")
+        return (f"recall@{k}", f"ndcg@{k}", "apply_rate", "auc", "logloss", "list_length")
+
+    def vetoed_share(self) -> float | None:
+        """Share of the relevant postings a hard filter kept out of the jobmatch list."""
+        total = sum(self.fates.values())
+        vetoed = sum(n for fate, n in self.fates.items() if fate.startswith("vetoed:"))
+        return vetoed / total if total else None
 
     def to_obj(self) -> dict[str, Any]:
         """A JSON-able dict: ``{"models": ..., "config": ..., "checkpoints": ..., "run": ...}``."""
@@ -308,6 +236,8 @@ class EvalResult:
             "config": {**asdict(self.config), "tokenizer": self.tokenizer},
             "checkpoints": [asdict(c) for c in self.checkpoints],
             "jobmatch_fates": dict(self.fates),
+            "relevant_vetoed_share": self.vetoed_share(),
+            "recall_by_interactions": {b: dict(v) for b, v in self.recall_by_interactions.items()},
             "recall_standard_error": dict(self.recall_standard_error),
             "run": {
                 "counts": dict(self.counts),
@@ -465,6 +395,10 @@ class OfflineEvaluation:
         self._checkpoints: list[CheckpointResult] = []
         self._totals = {m: _ListTotals() for m in MODELS}
         self._evaluated = 0
+        # bucket -> [lists, {model: recall sum}] over every checkpoint
+        self._bucket_lists = {b: 0 for b, _ in INTERACTION_BUCKETS}
+        self._bucket_recall = {b: dict.fromkeys(MODELS, 0.0) for b, _ in INTERACTION_BUCKETS}
+        self._engaged: dict[str, int] = {}  # interactions per seeker (ENGAGEMENTS)
         self._scored = _Scored()
         self._counts: dict[str, int] = {}
         self._seconds: dict[str, float] = {}
@@ -569,6 +503,8 @@ class OfflineEvaluation:
     def _interaction(self, interaction: Interaction) -> None:
         self._count(f"actions.{interaction.action}")
         sid = interaction.seeker_id
+        if interaction.action in ENGAGEMENTS:
+            self._engaged[sid] = self._engaged.get(sid, 0) + 1
         profile = self.profiles.get(sid)
         posting = self.catalog.get(interaction.posting_id)
         history = self.histories.get(sid, SeekerHistory())
@@ -666,6 +602,8 @@ class OfflineEvaluation:
         fates = dict.fromkeys(FATES, 0)
         evaluated = 0
         relevant_total = 0
+        bucket_lists = {b: 0 for b, _ in INTERACTION_BUCKETS}
+        bucket_recall = {b: dict.fromkeys(MODELS, 0.0) for b, _ in INTERACTION_BUCKETS}
         for sid in sample:
             profile = self.profiles[sid]
             history = self.histories.get(sid, SeekerHistory())
@@ -691,9 +629,13 @@ class OfflineEvaluation:
             for fate in self._fates(profile, history, relevant, lists["jobmatch"], ctx):
                 fates[fate] += 1
             self._time("fates", started)
+            bucket = interaction_bucket(self._engaged.get(sid, 0))
+            bucket_lists[bucket] += 1
             for model, ranked in lists.items():
+                recall = recall_at(ranked, relevant, k)
+                bucket_recall[bucket][model] += recall
                 totals[model].add(
-                    recall_at(ranked, relevant, k),
+                    recall,
                     ndcg_at(ranked, relevant, k),
                     apply_rate_at(ranked, relevant, cfg.apply_rate_at),
                     len(ranked),
@@ -701,6 +643,10 @@ class OfflineEvaluation:
         for model, t in totals.items():
             self._totals[model].merge(t)
         self._evaluated += evaluated
+        for bucket, n in bucket_lists.items():
+            self._bucket_lists[bucket] += n
+            for model, total in bucket_recall[bucket].items():
+                self._bucket_recall[bucket][model] += total
         self._checkpoints.append(
             CheckpointResult(
                 at_ms=at_ms,
@@ -710,6 +656,7 @@ class OfflineEvaluation:
                 mean_relevant=relevant_total / evaluated if evaluated else 0.0,
                 models={m: _means(t, evaluated, cfg.k) for m, t in totals.items()},
                 fates=fates,
+                by_interactions=_bucket_means(bucket_lists, bucket_recall),
             )
         )
         if self.on_checkpoint is not None:
@@ -774,6 +721,7 @@ class OfflineEvaluation:
                 "apply_rate": _or_none(means.get("apply_rate")),
                 "auc": _or_none(auc),
                 "logloss": _or_none(logloss),
+                "list_length": _or_none(means.get("list_length")),
             }
         fates = dict.fromkeys(FATES, 0)
         for checkpoint in self._checkpoints:
@@ -791,6 +739,10 @@ class OfflineEvaluation:
             fates=fates,
             recall_standard_error={
                 m: _standard_error(t, self._evaluated) for m, t in self._totals.items()
+            },
+            recall_by_interactions={
+                b: {m: _or_none(v) for m, v in means.items()}
+                for b, means in _bucket_means(self._bucket_lists, self._bucket_recall).items()
             },
             counts=counts,
             trainer=self.trainer.metrics(),
@@ -817,6 +769,19 @@ def _means(t: _ListTotals, n: int, k: int) -> dict[str, float]:
         "apply_rate": t.apply_rate / n,
         "list_length": t.length / n,
     }
+
+
+def _bucket_means(
+    lists: Mapping[str, int], recall: Mapping[str, Mapping[str, float]]
+) -> dict[str, dict[str, float]]:
+    # {bucket: {"lists": n, model: mean recall}}; NaN means where a bucket has no list.
+    out: dict[str, dict[str, float]] = {}
+    for bucket, n in lists.items():
+        row: dict[str, float] = {"lists": float(n)}
+        for model, total in recall[bucket].items():
+            row[model] = total / n if n else math.nan
+        out[bucket] = row
+    return out
 
 
 def _standard_error(t: _ListTotals, n: int) -> float:

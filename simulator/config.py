@@ -33,12 +33,19 @@ class MarketConfig:
     registration_rate: float = 0.006  # new seekers per day, as a share of ``seekers``
     deactivation_rate: float = 0.004  # seekers leaving per day (besides those hired)
     deactivate_after_hire: float = 0.6
+    # Share of seekers who publish an empty profile (simulator.scenarios): 0 states every
+    # profile, 1 is the behaviour-only scenario. Their hidden preference is unchanged.
+    empty_profile_share: float = 0.0
 
     def __post_init__(self) -> None:
         if self.seekers < 1 or self.postings < 1:
             raise ValueError("a market needs at least one seeker and one posting")
         if not 0.0 <= self.reco_share <= 1.0:
             raise ValueError(f"reco_share must be within [0, 1], got {self.reco_share}")
+        if not 0.0 <= self.empty_profile_share <= 1.0:
+            raise ValueError(
+                f"empty_profile_share must be within [0, 1], got {self.empty_profile_share}"
+            )
         if self.tick_seconds < 1:
             raise ValueError("tick_seconds must be at least 1")
         if self.list_size < 1 or self.search_page_size < 1:

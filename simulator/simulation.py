@@ -28,6 +28,7 @@ from schemas.profiles import Profile, ProfileEvent
 from simulator.behaviour import examine_probability, hire_probability, react
 from simulator.config import MarketConfig, MarketStats
 from simulator.entities import DAY_MS, Generator, PostingState, SeekerState
+from simulator.scenarios import stated_profile, states_nothing
 from simulator.search import JobBoard
 from simulator.sources import ListSource
 
@@ -142,7 +143,9 @@ class Simulation:
         for seeker in m.seekers:
             yield (
                 "profiles",
-                ProfileEvent(self._event_id(), start, "upsert", seeker.seeker_id, seeker.profile),
+                ProfileEvent(
+                    self._event_id(), start, "upsert", seeker.seeker_id, self._stated(seeker)
+                ),
             )
         for state in m.postings:
             self._open += 1
@@ -278,11 +281,21 @@ class Simulation:
                 pid = m.postings[a].posting.posting_id
                 yield "postings", PostingEvent(self._event_id(), ts, "close", pid)
             elif kind == OUT_PROFILE:
-                sid = m.seekers[a].seeker_id
-                yield "profiles", ProfileEvent(self._event_id(), ts, "upsert", sid, b)
+                seeker = m.seekers[a]
+                stated = self._stated(seeker, b)
+                yield (
+                    "profiles",
+                    ProfileEvent(self._event_id(), ts, "upsert", seeker.seeker_id, stated),
+                )
             elif kind == OUT_DEACTIVATE:
                 sid = m.seekers[a].seeker_id
                 yield "profiles", ProfileEvent(self._event_id(), ts, "deactivate", sid)
+
+    def _stated(self, seeker: SeekerState, profile: Profile | None = None) -> Profile:
+        # What the seeker publishes; the market keeps the full profile for the hidden
+        # preference, the search box and hiring.
+        empty = states_nothing(self.market.seed, seeker.index, self.config.empty_profile_share)
+        return stated_profile(seeker.profile if profile is None else profile, empty=empty)
 
     # --- happenings ------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from simulator import Market, MarketConfig
 from simulator.runner import run_offline, write_truth
 
 TINY = ["--seekers", "300", "--postings", "200", "--days", "1", "--sample", "60"]
-MEASURES = {"recall@120", "ndcg@120", "auc", "logloss", "apply_rate"}
+MEASURES = {"recall@120", "ndcg@120", "auc", "logloss", "apply_rate", "list_length"}
 
 
 def run_json(args: list[str], capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
@@ -75,7 +75,12 @@ def test_the_table_lists_every_model(capsys: pytest.CaptureFixture[str]) -> None
     table = captured.out.splitlines()
     assert "search only" in table[0]
     header = next(i for i, line in enumerate(table) if line.startswith("model"))
-    assert [line.split()[0] for line in table[header + 1 :]] == list(MODELS)
+    rows = table[header + 1 : header + 1 + len(MODELS)]
+    assert [line.split()[0] for line in rows] == list(MODELS)
+    # Below the models: recall by the seekers' interactions, one row per bucket.
+    buckets = [line.split()[0] for line in table if " interactions " in line]
+    assert {"0", "1-4", "5+"} <= set(buckets)
+    assert any(line.startswith("relevant postings vetoed") for line in table)
     assert "checkpoint" in captured.err  # progress and checkpoints go to stderr
 
 

@@ -343,6 +343,31 @@ def test_fates_say_why_jobmatch_misses_a_relevant_posting() -> None:
         1,
         1,
     )
+    # One of three relevant postings was vetoed (the region filter).
+    assert result.vetoed_share() == pytest.approx(1 / 3)
+
+
+def test_recall_is_broken_down_by_the_seekers_interactions() -> None:
+    t0 = NOW_MS
+    events = [
+        upsert(make_posting("P-fit"), t0),
+        upsert(make_posting("P-other", employer_id="E2"), t0),
+        profile_event(make_profile("S0"), t0),
+        profile_event(make_profile("S2"), t0),
+        profile_event(make_profile("S6"), t0),
+        # Impressions are not interactions of the seeker; clicks and dismisses are.
+        act("S0", "P-other", "impression", t0 + 1),
+        *(act("S2", "P-other", "click", t0 + 2 + i) for i in range(2)),
+        *(act("S6", "P-other", "click", t0 + 10 + i) for i in range(5)),
+        act("S6", "P-other", "dismiss", t0 + 20),
+    ]
+    truth = StaticTruth({s: {"P-fit": 3.0} for s in ("S0", "S2", "S6")})
+    result = OfflineEvaluation(truth).run(events, end_ms=t0 + HOUR_MS)
+    by = result.recall_by_interactions
+    assert {b: v["lists"] for b, v in by.items()} == {"0": 1, "1-4": 1, "5+": 1}
+    # Each bucket holds one list whose only relevant posting the oracle finds.
+    assert all(v["oracle"] == 1.0 for v in by.values())
+    assert result.checkpoints[-1].by_interactions["5+"]["lists"] == 1
 
 
 def test_lists_are_served_to_known_active_seekers_only() -> None:
@@ -389,7 +414,19 @@ def test_result_json_has_every_model_and_measure() -> None:
     obj = OfflineEvaluation(truth, EvalConfig(sample_size=20)).run(events).to_obj()
     assert list(obj["models"]) == list(MODELS)
     for name, values in obj["models"].items():
-        assert set(values) == {"recall@120", "ndcg@120", "auc", "logloss", "apply_rate"}, name
+        assert set(values) == {
+            "recall@120",
+            "ndcg@120",
+            "auc",
+            "logloss",
+            "apply_rate",
+            "list_length",
+        }, name
+    assert set(obj["recall_by_interactions"]) == {"0", "1-4", "5+"}
+    assert set(obj["jobmatch_fates"]) == set(FATES)
+    # Lists per bucket add up to the lists evaluated.
+    lists = sum(b["lists"] for b in obj["recall_by_interactions"].values())
+    assert lists == obj["run"]["counts"]["evaluated_lists"]
     assert obj["models"]["random"]["logloss"] is None
     assert 0.0 <= obj["models"]["jobmatch"]["auc"] <= 1.0
     assert obj["config"]["sample_size"] == 20
