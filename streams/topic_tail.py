@@ -95,7 +95,7 @@ class TopicTail:
         finally:
             await consumer.stop()
 
-    async def sync(self, *, stall_s: float = 2.0, max_wait_s: float = 30.0) -> bool:
+    async def sync(self, *, stall_s: float = 5.0, max_wait_s: float = 30.0) -> bool:
         """Wait until every record written before this call has been handled.
 
         A read-your-writes barrier: an agent that meets an id this reader has not seen yet
