@@ -6,8 +6,9 @@ best first, and (for the progressive AUC) a score of one shown pair:
 ``rule_based``
     Roughly what a batch job board does: postings whose occupation code is one the seeker
     wants, or whose title contains a desired title as typed (a seeker who states neither
-    gets every posting); then our hard filters (:func:`online_model.candidates.filter_reason`:
-    expired, applied, dismissed, region, education, certificate, wage); newest first.
+    gets every posting); then a board's search filters (:func:`board_allows`: our hard
+    filters, and the seeker's region, education, certificates and wage taken as hard, as a
+    board's search form takes them — the rules jobmatch itself made soft); newest first.
 ``popularity``
     Every eligible open posting (not expired, not applied to or dismissed by the seeker),
     by decayed, smoothed apply rate (the statistics of the model snapshot; the same Beta
@@ -31,7 +32,14 @@ import numpy.typing as npt
 from online_model.candidates import filter_reason
 from online_model.catalog import PostingCatalog
 from online_model.context import PRIOR_APPLIES, PRIOR_IMPRESSIONS, RankContext
-from online_model.features import time_features
+from online_model.features import (
+    education_features,
+    region_features,
+    seeker_query,
+    text_features,
+    time_features,
+    wage_features,
+)
 from online_model.history import EMPTY_HISTORY, SeekerHistory
 from online_model.text import DEFAULT_TOKENIZER, Tokenizer, normalize
 from schemas.postings import Posting
@@ -70,6 +78,38 @@ def board_matches(profile: Profile, posting: Posting) -> bool:
     return any(t and normalize(t) in title for t in titles)
 
 
+def board_allows(
+    profile: Profile,
+    history: SeekerHistory,
+    posting: Posting,
+    ctx: RankContext,
+    *,
+    tokenizer: Tokenizer = DEFAULT_TOKENIZER,
+) -> bool:
+    """Whether a job board's search filters let the pair through: our hard filters, and
+    the soft constraints of jobmatch (region, education, certificate, wage) as vetoes.
+
+    Examples
+    --------
+    >>> p = Posting("P1", "E1", "x", "x", 0, region_code="26350")
+    >>> board_allows(Profile("S1", home_region_code="11680"), SeekerHistory(), p,
+    ...              RankContext(now_ms=0))
+    False
+    >>> board_allows(Profile("S1", home_region_code="26350"), SeekerHistory(), p,
+    ...              RankContext(now_ms=0))
+    True
+    """
+    if filter_reason(profile, history, posting, ctx, tokenizer=tokenizer) is not None:
+        return False
+    q = seeker_query(profile, tokenizer)
+    return not (
+        region_features(q, posting)["region_outside"]
+        or education_features(q, posting)["edu_short"]
+        or text_features(q, posting, tokenizer)["cert_missing"]
+        or wage_features(q, posting)["wage_below"]
+    )
+
+
 def rule_based_list(
     profile: Profile,
     history: SeekerHistory,
@@ -78,7 +118,7 @@ def rule_based_list(
     *,
     k: int = 120,
 ) -> list[str]:
-    """The ``rule_based`` list: board search + our hard filters, newest first.
+    """The ``rule_based`` list: board search + a board's filters, newest first.
 
     Parameters
     ----------
@@ -106,7 +146,7 @@ def rule_based_list(
         posting = catalog.get(posting_id)
         if posting is None or not board_matches(profile, posting):
             continue
-        if filter_reason(profile, history, posting, ctx, tokenizer=catalog.tokenizer) is None:
+        if board_allows(profile, history, posting, ctx, tokenizer=catalog.tokenizer):
             kept.append(posting)
     kept.sort(key=lambda p: (-p.posted_at, p.posting_id))
     return [p.posting_id for p in kept[:k]]
@@ -133,8 +173,8 @@ def rule_based_score(
     ...                  RankContext(now_ms=0))
     1.0
     """
-    shown = board_matches(profile, posting) and (
-        filter_reason(profile, EMPTY_HISTORY, posting, ctx, tokenizer=tokenizer) is None
+    shown = board_matches(profile, posting) and board_allows(
+        profile, EMPTY_HISTORY, posting, ctx, tokenizer=tokenizer
     )
     return (2.0 if shown else 0.0) + time_features(posting, ctx)["freshness"]
 

@@ -3,23 +3,26 @@
 Retrieval picks, out of the whole catalog, the postings worth scoring for a seeker:
 those sharing something the seeker wants — a desired occupation code or its group, a token
 of a desired title or skill, a held certificate. A seeker who states none of these gets
-every posting (the filters and the model sort them out). When more than
-``max_candidates`` qualify, the best by a cheap retrieval score (occupation 3, group 1,
-title tokens 2, skill tokens 1, certificate 2, plus a freshness tie-breaker) are kept.
+every posting (the model sorts them out). Where a seeker is not a filter: it orders. When
+more than ``max_candidates`` qualify, the best by a cheap retrieval score (occupation 3,
+group 1, title tokens 2, skill tokens 1, certificate 2, inside the commuting area
+``REGION_BONUS``, plus a freshness tie-breaker) are kept, so near postings come first.
 
 Hard filters then veto candidates, each veto counted under a named reason in
 :class:`FilterStats`, in this order (a posting is counted under the first reason that
-applies):
+applies). Only what truly excludes is hard (docs/model.md, "Hard and soft rules"):
 
 ``closed``      not open (not in the catalog; counted where a caller asks about one)
 ``expired``     its deadline day has passed (Korean time)
 ``applied``     the seeker already applied
-``dismissed``   the seeker dismissed it
-``region``      outside the regions the seeker accepts (``regions.AcceptedRegions``)
-``education``   requires more education than the seeker's (unknown level: not vetoed)
-``certificate`` lists certificates and the seeker holds none of them
-``wage``        its best wage per month is below the seeker's minimum by more than
-                ``wage_tolerance`` (10 %)
+``dismissed``   the seeker dismissed it (their explicit "never")
+
+Region, education, certificates and wage are soft: the features ``region_outside``,
+``edu_short``, ``cert_missing`` and ``wage_below`` rank a posting down, and the ranker
+learns by how much. A licence the law requires would be a hard filter, but the contract
+has no "required" marker on a posting's certificates (a listed certificate is often only
+preferred, 우대), so none is vetoed; an interaction carries a posting, not an employer, so
+there is no dismissed-employer filter either.
 
 :class:`SeekerIndex` is the reverse index: seekers by what they want, so that a new posting
 reaches the seekers whose retrieval would find it.
@@ -33,17 +36,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from online_model.catalog import (
-    PostingCatalog,
-    best_monthly_wage,
-    occupation_group,
-    posting_text_tokens,
-)
+from online_model.catalog import PostingCatalog, occupation_group, posting_text_tokens
 from online_model.context import DAY_MS, RankContext
-from online_model.features import SeekerQuery, certificate_hits, seeker_query
+from online_model.features import SeekerQuery, accepted_mask, certificate_hits, seeker_query
 from online_model.history import SeekerHistory
-from online_model.normalize import deadline_ms, education_rank
-from online_model.regions import posting_region, sido_index
+from online_model.normalize import deadline_ms
+from online_model.regions import posting_region
 from online_model.text import DEFAULT_TOKENIZER, Tokenizer, normalize_certificate
 from schemas.postings import Posting
 from schemas.profiles import Profile
@@ -53,13 +51,11 @@ FILTER_REASONS: tuple[str, ...] = (
     "expired",
     "applied",
     "dismissed",
-    "region",
-    "education",
-    "certificate",
-    "wage",
 )
-WAGE_TOLERANCE = 0.10
 MAX_CANDIDATES = 3000
+# Retrieval-score bonus of a posting inside the commuting area: between a skill token (1)
+# and a title token (2), so near postings fill a capped candidate set first.
+REGION_BONUS = 1.5
 
 IntArray = npt.NDArray[np.int32]
 
@@ -72,7 +68,7 @@ class FilterStats:
     --------
     >>> fs = FilterStats()
     >>> fs.add("expired", 2)
-    >>> fs.add("wage")
+    >>> fs.add("dismissed")
     >>> fs.as_dict()["expired"], fs.total
     (2, 3)
     """
@@ -107,7 +103,6 @@ def filter_reason(
     ctx: RankContext,
     *,
     is_open: bool = True,
-    wage_tolerance: float = WAGE_TOLERANCE,
     tokenizer: Tokenizer = DEFAULT_TOKENIZER,
 ) -> str | None:
     """The first hard filter that vetoes this pair, or None when it may be shown.
@@ -122,8 +117,6 @@ def filter_reason(
         ``now_ms`` decides expiry.
     is_open
         False for a closed posting.
-    wage_tolerance
-        How far (a fraction) below the seeker's minimum a wage may be.
     tokenizer
         The catalog's tokenizer.
 
@@ -133,23 +126,14 @@ def filter_reason(
     >>> from schemas.profiles import Profile
     >>> p = Posting("P1", "E1", "x", "x", 0, education_min="05", deadline="2026-01-31")
     >>> filter_reason(Profile("S1", education_level="03"), SeekerHistory(), p,
-    ...               RankContext(now_ms=0))
-    'education'
+    ...               RankContext(now_ms=0)) is None  # too little education is soft
+    True
     >>> filter_reason(Profile("S1"), SeekerHistory(), p, RankContext(now_ms=1_800_000_000_000))
     'expired'
     """
-    q = seeker_query(profile, tokenizer)
-    return _reason(q, history, posting, ctx, is_open, wage_tolerance)
-
-
-def _reason(
-    q: SeekerQuery,
-    history: SeekerHistory,
-    posting: Posting,
-    ctx: RankContext,
-    is_open: bool,
-    wage_tolerance: float,
-) -> str | None:
+    # No hard rule reads the profile today; the parameters stay so that one (a licence a
+    # posting marks as required, once the contract can say so) needs no new signature.
+    del profile, tokenizer
     if not is_open:
         return "closed"
     if deadline_ms(posting.deadline) <= ctx.now_ms:
@@ -159,47 +143,11 @@ def _reason(
         return "applied"
     if history.has_dismissed(pid):
         return "dismissed"
-    if not q.accepted.accepts(*posting_region(posting)):
-        return "region"
-    required = education_rank(posting.education_min) or 0
-    if q.education is not None and required > q.education:
-        return "education"
-    if posting.certificates:
-        certs = {normalize_certificate(c) for c in posting.certificates} - {""}
-        if certs and not (certs & q.certificates):
-            return "certificate"
-    offered = best_monthly_wage(posting)
-    desired = q.desired_monthly
-    if offered is not None and desired is not None and offered < desired * (1 - wage_tolerance):
-        return "wage"
     return None
 
 
 def _has_what(q: SeekerQuery) -> bool:
     return bool(q.occupations or q.groups or q.title_tokens or q.skill_tokens or q.certificates)
-
-
-def _region_mask(catalog: PostingCatalog, q: SeekerQuery) -> npt.NDArray[np.bool_]:
-    acc = q.accepted
-    if acc.everywhere:
-        return np.ones(catalog.size, dtype=np.bool_)
-    mask = np.zeros(catalog.size, dtype=np.bool_)
-    mask[catalog.no_region.view()] = True
-    for code in acc.sigungu:
-        entry = catalog.by_sigungu.get(int(code))
-        if entry is not None:
-            mask[entry.view()] = True
-    for sido in acc.sido:
-        entry = catalog.by_sido.get(sido_index()[sido])
-        if entry is not None:
-            mask[entry.view()] = True
-    for sido in acc.sido_partial - acc.sido:
-        entry = catalog.by_sido.get(sido_index()[sido])
-        if entry is not None:
-            slots = entry.view()
-            # Postings located only to this 시도 could be in an accepted 시군구.
-            mask[slots[catalog.sigungu[slots] == -1]] = True
-    return mask
 
 
 def _retrieval_score(catalog: PostingCatalog, q: SeekerQuery) -> npt.NDArray[np.float64]:
@@ -229,7 +177,6 @@ def retrieve(
     ctx: RankContext,
     *,
     max_candidates: int = MAX_CANDIDATES,
-    wage_tolerance: float = WAGE_TOLERANCE,
     filter_stats: FilterStats | None = None,
 ) -> IntArray:
     """Catalog slots of a seeker's candidates: retrieved, then hard-filtered, then capped.
@@ -243,9 +190,7 @@ def retrieve(
     ctx
         ``now_ms`` decides expiry and freshness.
     max_candidates
-        At most this many slots are returned (the best by retrieval score).
-    wage_tolerance
-        See :func:`filter_reason`.
+        At most this many slots are returned (the best by retrieval score, near first).
     filter_stats
         Vetoes are counted here when given.
 
@@ -265,6 +210,14 @@ def retrieve(
     ...                  RankContext(now_ms=0))
     >>> [cat.posting_ids[s] for s in slots]
     ['P1']
+
+    A posting beyond the commuting area is still a candidate (ranked down, not hidden):
+
+    >>> cat.upsert(Posting("P3", "E3", "x", "지게차", 0, region_code="26350"))
+    >>> slots = retrieve(Profile("S1", desired_titles=("지게차",), home_region_code="11680"),
+    ...                  SeekerHistory(), cat, RankContext(now_ms=0))
+    >>> [cat.posting_ids[s] for s in slots]
+    ['P1', 'P3']
     """
     q = seeker_query(profile, catalog.tokenizer)
     size = catalog.size
@@ -272,12 +225,10 @@ def retrieve(
     if _has_what(q):
         score = _retrieval_score(catalog, q)
         cand = np.flatnonzero((score > 0) & alive).astype(np.int32)
-        region = _region_mask(catalog, q)
     else:
-        # No "what": every posting the seeker accepts by region, by freshness below.
+        # No "what": every open posting; the cap below keeps the near and fresh ones.
         score = np.zeros(size, dtype=np.float64)
-        region = _region_mask(catalog, q)
-        cand = np.flatnonzero(region & alive).astype(np.int32)
+        cand = np.flatnonzero(alive).astype(np.int32)
     stats = filter_stats
 
     def veto(keep: npt.NDArray[np.bool_], reason: str) -> None:
@@ -292,20 +243,11 @@ def retrieve(
             seen = np.zeros(size, dtype=np.bool_)
             seen[catalog.slots_of(ids)] = True
             veto(~seen[cand], reason)
-    veto(region[cand], "region")
-    if q.education is not None:
-        veto(catalog.education[cand] <= q.education, "education")
-    needs_cert = catalog.n_certificates[cand] > 0
-    if np.any(needs_cert):
-        held = certificate_hits(catalog, q)[cand] if q.certificates else np.zeros(len(cand), bool)
-        veto(~needs_cert | held, "certificate")
-    if q.desired_monthly is not None:
-        offered = catalog.wage[cand]
-        # NaN (협의) compares False, so it passes.
-        veto(~(offered < q.desired_monthly * (1 - wage_tolerance)), "wage")
     if len(cand) > max_candidates:
         age_days = (ctx.now_ms - catalog.posted_at[cand]) / DAY_MS
         key = score[cand] + 1e-3 / (1.0 + np.maximum(age_days, 0.0))
+        if not q.accepted.everywhere:
+            key += REGION_BONUS * accepted_mask(catalog, q.accepted)[cand]
         top = np.argpartition(-key, max_candidates - 1)[:max_candidates]
         cand = np.sort(cand[top])
     return cand
@@ -351,11 +293,16 @@ def _seeker_region_keys(q: SeekerQuery) -> set[str]:
 
 
 class SeekerIndex:
-    """Seekers by what they want and where, so a new posting finds its candidate seekers.
+    """Seekers by what they want (or, wanting anything, where), so a new posting finds the
+    seekers whose lists it may enter.
 
-    :meth:`candidates_for` returns a superset of the seekers whose :func:`retrieve` could
-    return the posting (same keys, same region rule; the ``max_candidates`` cap and the
-    other hard filters are left to scoring).
+    :meth:`candidates_for` returns every seeker with a "what" whose :func:`retrieve` could
+    return the posting (same keys; region does not bound retrieval, so not this either; the
+    ``max_candidates`` cap and the hard filters are left to scoring). A seeker who wants
+    anything ("?") is reached only by postings inside their commuting area: pushing every
+    new posting to every such seeker would cost time proportional to all of them, and a
+    far posting is what their near-first retrieval puts last; it reaches their list at the
+    next full re-rank (the sweeper, within the hour).
 
     Parameters
     ----------
@@ -367,13 +314,15 @@ class SeekerIndex:
     >>> from schemas.postings import Posting
     >>> from schemas.profiles import Profile
     >>> idx = SeekerIndex()
-    >>> idx.upsert(Profile("S1", desired_titles=("지게차",), desired_region_codes=("41",)))
+    >>> idx.upsert(Profile("S1", desired_titles=("지게차",), desired_region_codes=("26",)))
     >>> idx.upsert(Profile("S2", desired_titles=("간호사",)))
+    >>> idx.upsert(Profile("S3", home_region_code="41590"))
+    >>> idx.upsert(Profile("S4", home_region_code="26350"))
     >>> p = Posting("P1", "E1", "x", "지게차 운전", 0, region_code="41590")
-    >>> idx.candidates_for(p)
-    {'S1'}
+    >>> sorted(idx.candidates_for(p))  # S1 although far; S3 near, wanting anything
+    ['S1', 'S3']
     >>> idx.remove("S1"), idx.candidates_for(p)
-    (True, set())
+    (True, {'S3'})
     """
 
     def __init__(self, *, tokenizer: Tokenizer = DEFAULT_TOKENIZER) -> None:
@@ -398,7 +347,8 @@ class SeekerIndex:
             self.remove(sid)
         q = seeker_query(profile, self.tokenizer)
         what = frozenset(_seeker_keys(q) or {"?"})  # "?": wants anything
-        where = frozenset(_seeker_region_keys(q))
+        # Only a seeker who wants anything is bounded by place (see the class docstring).
+        where = frozenset(_seeker_region_keys(q)) if what == {"?"} else frozenset()
         self._keys[sid] = (what, where)
         _add(self._what, what, sid)
         _add(self._where, where, sid)
@@ -413,21 +363,19 @@ class SeekerIndex:
         return True
 
     def candidates_for(self, posting: Posting) -> set[str]:
-        """Seekers that may want ``posting``: a shared "what" key and an accepted region."""
-        what_sets = [self._what.get(k) for k in retrieval_keys(posting, self.tokenizer)]
-        what_sets.append(self._what.get("?"))
+        """Seekers that may want ``posting``: a shared "what" key, or wanting anything and
+        the posting inside their commuting area."""
+        what = _union(self._what.get(k) for k in retrieval_keys(posting, self.tokenizer))
+        anything = self._what.get("?")
+        if not anything:
+            return what
         sigungu, sido = posting_region(posting)
         if sigungu is None and sido is None:
-            where_sets = None  # unknown location: every seeker accepts it
-        else:
-            keys = ["*", f"s:{sido}"]
-            keys.append(f"g:{sigungu}" if sigungu is not None else f"p:{sido}")
-            where_sets = [self._where.get(k) for k in keys]
-        what = _union(what_sets)
-        if where_sets is None:
-            return what
-        where = _union(where_sets)
-        return what & where if len(what) <= len(where) else where & what
+            return what | anything  # unknown location: inside every area
+        keys = ["*", f"s:{sido}"]
+        keys.append(f"g:{sigungu}" if sigungu is not None else f"p:{sido}")
+        # Every seeker in _where wants anything, so no intersection with "?" is needed.
+        return what | _union(self._where.get(k) for k in keys)
 
 
 def _add(index: dict[str, set[str]], keys: Iterable[str], sid: str) -> None:

@@ -5,6 +5,11 @@ three largest positive contributions above ``MIN_CONTRIBUTION`` become reasons, 
 reason said once (``region_sigungu`` and ``region_home`` may both say 거주지 인근).
 Features without a reason a seeker would understand (``wage_unknown``, ``edu_over``) are
 never shown.
+
+A posting that breaks a stated preference (the soft constraints: ``region_outside``,
+``wage_below``, ``edu_short``, ``cert_missing``) is on a list because the rest outweighs
+it; the seeker is told so, after the reasons, by a short note (``CAVEATS``, e.g.
+"희망 지역 외"). A note depends on the pair only, not on the weights: it is a fact.
 """
 
 from __future__ import annotations
@@ -37,6 +42,13 @@ REASONS: Mapping[str, str] = {
     "popularity": "지원자 관심 많음",
     "hist_occupation": "지원 이력 직종",
     "hist_employer": "지원 이력 기업",
+}
+# Soft constraint -> the note shown when a listed posting breaks it (value >= 0.5).
+CAVEATS: Mapping[str, str] = {
+    "region_outside": "희망 지역 외",
+    "wage_below": "희망 임금 미만",
+    "edu_short": "요구 학력 미달",
+    "cert_missing": "요구 자격증 미보유",
 }
 MIN_CONTRIBUTION = 0.1
 MAX_REASONS = 3
@@ -73,30 +85,48 @@ def reasons_from_contributions(
     return out
 
 
+def caveats_of(values: Mapping[str, float]) -> list[str]:
+    """The notes of the soft constraints a pair breaks, in ``CAVEATS`` order.
+
+    Examples
+    --------
+    >>> caveats_of({"region_outside": 1.0, "wage_below": 0.0, "occ_middle": 1.0})
+    ['희망 지역 외']
+    """
+    return [note for name, note in CAVEATS.items() if values.get(name, 0.0) >= 0.5]
+
+
 def explain_row(
     row: npt.NDArray[np.float64],
     weights: npt.NDArray[np.float64],
     *,
     max_reasons: int = MAX_REASONS,
 ) -> list[str]:
-    """Reasons for one row of a feature matrix (columns in ``FEATURES`` order).
+    """Reasons for one row of a feature matrix (columns in ``FEATURES`` order), then the
+    notes of the soft constraints it breaks.
 
     Examples
     --------
     >>> w = np.zeros(len(FEATURES)); w[FEATURES.index("cert_match")] = 0.8
-    >>> explain_row(np.ones(len(FEATURES)), w)
+    >>> x = np.zeros(len(FEATURES)); x[FEATURES.index("cert_match")] = 1.0
+    >>> explain_row(x, w)
     ['보유 자격증 일치']
+    >>> x[FEATURES.index("region_outside")] = 1.0
+    >>> explain_row(x, w)
+    ['보유 자격증 일치', '희망 지역 외']
     """
     contrib = row * weights
-    return reasons_from_contributions(
+    reasons = reasons_from_contributions(
         {name: float(contrib[i]) for i, name in enumerate(FEATURES)}, max_reasons=max_reasons
     )
+    return reasons + caveats_of({name: float(row[i]) for i, name in enumerate(FEATURES)})
 
 
 # Columns of FEATURES that can become a reason, and each column's rank by name (ties in
 # contribution are broken by name, as reasons_from_contributions sorts (value, name)).
 _EXPLAINABLE = np.array([name in REASONS for name in FEATURES], dtype=np.bool_)
 _NAME_RANK = np.argsort(np.argsort(np.array(FEATURES, dtype=object))).astype(np.int64)
+_CAVEAT_COLUMNS = [(FEATURES.index(name), note) for name, note in CAVEATS.items()]
 
 
 def explain_rows(
@@ -125,8 +155,8 @@ def explain_rows(
     >>> w = np.zeros(len(FEATURES))
     >>> w[FEATURES.index("cert_match")], w[FEATURES.index("occ_middle")] = 0.8, 2.0
     >>> x = np.zeros((2, len(FEATURES))); x[0] = 1.0
-    >>> explain_rows(x, w)
-    [['희망 직종 일치', '보유 자격증 일치'], []]
+    >>> explain_rows(x, w)[0][:2], explain_rows(x, w)[1]
+    (['희망 직종 일치', '보유 자격증 일치'], [])
     """
     if len(rows) == 0:
         return []
@@ -136,8 +166,9 @@ def explain_rows(
     primary = np.where(keep, -contrib, np.inf)
     secondary = np.broadcast_to(-_NAME_RANK, primary.shape)
     order = np.lexsort((secondary, primary), axis=1)
+    broken = [(rows[:, c] >= 0.5).tolist() for c, _ in _CAVEAT_COLUMNS]
     out: list[list[str]] = []
-    for columns, n in zip(order.tolist(), keep.sum(axis=1).tolist(), strict=True):
+    for i, (columns, n) in enumerate(zip(order.tolist(), keep.sum(axis=1).tolist(), strict=True)):
         reasons: list[str] = []
         for c in columns[:n]:
             reason = REASONS[FEATURES[c]]
@@ -145,5 +176,6 @@ def explain_rows(
                 reasons.append(reason)
             if len(reasons) == max_reasons:
                 break
+        reasons += [note for (_, note), hit in zip(_CAVEAT_COLUMNS, broken, strict=True) if hit[i]]
         out.append(reasons)
     return out

@@ -15,15 +15,19 @@ title_sim          share of the seeker's desired-title tokens found in the posti
                    title, skills and certificates
 skill_sim          share of the seeker's skill tokens found there
 cert_match         the seeker holds one of the posting's certificates
+cert_missing       the posting lists certificates and the seeker holds none of them
 region_sigungu     posting in a desired 시군구 or the home 시군구 (구 match on their city)
 region_sido        posting in a desired 시도 (or the 시도 of a desired 시군구 or home)
 region_adjacent    posting in a neighbouring 시도 of those
 region_home        posting in the home 시군구
+region_outside     posting outside the seeker's commuting area (``regions.accepted_regions``)
 wage_meets         best monthly wage offered >= the seeker's desired monthly minimum
 wage_gap           log(offered / desired), clipped to [-1, 1]
 wage_unknown       either side did not state a wage
+wage_below         best monthly wage more than ``WAGE_TOLERANCE`` (10 %) below the minimum
 edu_match          the seeker meets the education requirement
 edu_over           the seeker is two or more levels above a stated requirement
+edu_short          the posting asks for more education than the seeker states
 career_fit         career years inside the posting's range
 career_short       years missing to the posting's minimum, / 5, capped at 1
 emptype_match      employment types overlap (1), do not (0), unknown (0.5)
@@ -33,6 +37,10 @@ popularity         smoothed decayed apply rate x 5, capped at 1 (0.25 with no da
 hist_occupation    seeker's applies in this occupation / 3, capped at 1
 hist_employer      seeker's applies to this employer / 2, capped at 1
 =================  ===================================================================
+
+``cert_missing``, ``region_outside``, ``wage_below`` and ``edu_short`` are the soft forms of
+what used to be hard filters (docs/model.md, "Hard and soft rules"): a posting that breaks a
+stated preference is ranked down by the weight the model learns, never hidden.
 """
 
 from __future__ import annotations
@@ -72,15 +80,19 @@ FEATURES: tuple[str, ...] = (
     "title_sim",
     "skill_sim",
     "cert_match",
+    "cert_missing",
     "region_sigungu",
     "region_sido",
     "region_adjacent",
     "region_home",
+    "region_outside",
     "wage_meets",
     "wage_gap",
     "wage_unknown",
+    "wage_below",
     "edu_match",
     "edu_over",
+    "edu_short",
     "career_fit",
     "career_short",
     "emptype_match",
@@ -93,6 +105,8 @@ FEATURES: tuple[str, ...] = (
 FEATURE_INDEX: dict[str, int] = {name: i for i, name in enumerate(FEATURES)}
 
 FRESHNESS_DAYS = 7.0
+# A wage this far (a fraction) below the seeker's minimum counts as ``wage_below``.
+WAGE_TOLERANCE = 0.10
 DEADLINE_HORIZON_DAYS = 30.0
 
 FloatArray = npt.NDArray[np.float64]
@@ -172,7 +186,10 @@ def occupation_features(q: SeekerQuery, posting: Posting) -> dict[str, float]:
 def text_features(
     q: SeekerQuery, posting: Posting, tokenizer: Tokenizer = DEFAULT_TOKENIZER
 ) -> dict[str, float]:
-    """``title_sim``, ``skill_sim``, ``cert_match``.
+    """``title_sim``, ``skill_sim``, ``cert_match``, ``cert_missing``.
+
+    The contract has no "required" marker on a posting's certificates, so a listed
+    certificate the seeker lacks is a penalty the model weighs (``cert_missing``), not a veto.
 
     Examples
     --------
@@ -182,32 +199,38 @@ def text_features(
     ...     Profile("S1", desired_titles=("지게차",), certificates=("지게차운전기능사",)))
     >>> p = Posting("P1", "E1", "x", "지게차 운전원", 0, certificates=("지게차 운전기능사",))
     >>> text_features(q, p)
-    {'title_sim': 1.0, 'skill_sim': 0.0, 'cert_match': 1.0}
+    {'title_sim': 1.0, 'skill_sim': 0.0, 'cert_match': 1.0, 'cert_missing': 0.0}
     """
     tokens = posting_text_tokens(posting, tokenizer)
     title = len(q.title_tokens & tokens) / len(q.title_tokens) if q.title_tokens else 0.0
     skill = len(q.skill_tokens & tokens) / len(q.skill_tokens) if q.skill_tokens else 0.0
-    certs = {normalize_certificate(c) for c in posting.certificates}
+    certs = {normalize_certificate(c) for c in posting.certificates} - {""}
+    held = bool(q.certificates & certs)
     return {
         "title_sim": title,
         "skill_sim": skill,
-        "cert_match": float(bool(q.certificates & certs)),
+        "cert_match": float(held),
+        "cert_missing": float(bool(certs) and not held),
     }
 
 
 def region_features(q: SeekerQuery, posting: Posting) -> dict[str, float]:
-    """``region_sigungu``, ``region_sido``, ``region_adjacent``, ``region_home``.
+    """``region_sigungu``, ``region_sido``, ``region_adjacent``, ``region_home``,
+    ``region_outside`` (beyond the commuting area; a posting without a place is inside).
 
     Examples
     --------
     >>> from schemas.postings import Posting
     >>> from schemas.profiles import Profile
     >>> q = seeker_query(Profile("S1", home_region_code="11680"))
-    >>> region_features(q, Posting("P1", "E1", "x", "x", 0, region_code="41590"))
-    {'region_sigungu': 0.0, 'region_sido': 0.0, 'region_adjacent': 1.0, 'region_home': 0.0}
+    >>> near = region_features(q, Posting("P1", "E1", "x", "x", 0, region_code="41590"))
+    >>> far = region_features(q, Posting("P2", "E1", "x", "x", 0, region_code="26350"))
+    >>> near["region_adjacent"], near["region_outside"], far["region_outside"]
+    (1.0, 0.0, 1.0)
     """
     sigungu, sido = posting_region(posting)
     pl = q.places
+    outside = not q.accepted.accepts(sigungu, sido)
     in_sigungu = sigungu is not None and sigungu in pl.sigungu
     in_sido = not in_sigungu and sido is not None and sido in pl.sido
     near = not in_sigungu and not in_sido and sido is not None and sido in pl.near
@@ -217,6 +240,7 @@ def region_features(q: SeekerQuery, posting: Posting) -> dict[str, float]:
         "region_sido": float(in_sido),
         "region_adjacent": float(near),
         "region_home": float(home),
+        "region_outside": float(outside),
     }
 
 
@@ -227,7 +251,7 @@ def _wage_gap(offered: float, desired: float) -> float:
 
 
 def wage_features(q: SeekerQuery, posting: Posting) -> dict[str, float]:
-    """``wage_meets``, ``wage_gap``, ``wage_unknown`` (wages compared per month).
+    """``wage_meets``, ``wage_gap``, ``wage_unknown``, ``wage_below`` (per month).
 
     Examples
     --------
@@ -236,21 +260,23 @@ def wage_features(q: SeekerQuery, posting: Posting) -> dict[str, float]:
     >>> q = seeker_query(Profile("S1", desired_wage=DesiredWage("monthly", 2_500_000)))
     >>> p = Posting("P1", "E1", "x", "x", 0, wage=Wage("hourly", 12_000))
     >>> {k: round(v, 3) for k, v in wage_features(q, p).items()}
-    {'wage_meets': 1.0, 'wage_gap': 0.003, 'wage_unknown': 0.0}
+    {'wage_meets': 1.0, 'wage_gap': 0.003, 'wage_unknown': 0.0, 'wage_below': 0.0}
     """
     offered = best_monthly_wage(posting)
     desired = q.desired_monthly
     if offered is None or desired is None:
-        return {"wage_meets": 0.0, "wage_gap": 0.0, "wage_unknown": 1.0}
+        return {"wage_meets": 0.0, "wage_gap": 0.0, "wage_unknown": 1.0, "wage_below": 0.0}
     return {
         "wage_meets": float(offered >= desired),
         "wage_gap": _wage_gap(offered, desired),
         "wage_unknown": 0.0,
+        "wage_below": float(offered < desired * (1 - WAGE_TOLERANCE)),
     }
 
 
 def education_features(q: SeekerQuery, posting: Posting) -> dict[str, float]:
-    """``edu_match``, ``edu_over``.
+    """``edu_match``, ``edu_over``, ``edu_short`` (asks for more than the seeker states;
+    a seeker who states no level is never short).
 
     Examples
     --------
@@ -258,13 +284,14 @@ def education_features(q: SeekerQuery, posting: Posting) -> dict[str, float]:
     >>> from schemas.profiles import Profile
     >>> q = seeker_query(Profile("S1", education_level="05"))
     >>> education_features(q, Posting("P1", "E1", "x", "x", 0, education_min="03"))
-    {'edu_match': 1.0, 'edu_over': 1.0}
+    {'edu_match': 1.0, 'edu_over': 1.0, 'edu_short': 0.0}
     """
     required = education_rank(posting.education_min) or 0
     level = q.education
     match = required == 0 or (level is not None and level >= required)
     over = required > 0 and level is not None and level - required >= 2
-    return {"edu_match": float(match), "edu_over": float(over)}
+    short = level is not None and required > level
+    return {"edu_match": float(match), "edu_over": float(over), "edu_short": float(short)}
 
 
 def career_features(q: SeekerQuery, posting: Posting) -> dict[str, float]:
@@ -428,6 +455,41 @@ def _codes_in(column: npt.NDArray[np.int32], vocab_codes: list[int]) -> npt.NDAr
     return out
 
 
+def accepted_mask(catalog: PostingCatalog, acc: AcceptedRegions) -> npt.NDArray[np.bool_]:
+    """Per slot: the posting is inside the accepted regions (vectorized ``acc.accepts``).
+
+    Examples
+    --------
+    >>> from schemas.postings import Posting
+    >>> from schemas.profiles import Profile
+    >>> cat = PostingCatalog()
+    >>> cat.upsert(Posting("P1", "E1", "x", "x", 0, region_code="41590"))
+    >>> cat.upsert(Posting("P2", "E1", "x", "x", 0, region_code="26350"))
+    >>> cat.upsert(Posting("P3", "E1", "x", "x", 0))
+    >>> accepted_mask(cat, accepted_regions(Profile("S1", home_region_code="11680"))).tolist()
+    [True, False, True]
+    """
+    if acc.everywhere:
+        return np.ones(catalog.size, dtype=np.bool_)
+    mask = np.zeros(catalog.size, dtype=np.bool_)
+    mask[catalog.no_region.view()] = True
+    for code in acc.sigungu:
+        entry = catalog.by_sigungu.get(int(code))
+        if entry is not None:
+            mask[entry.view()] = True
+    for sido in acc.sido:
+        entry = catalog.by_sido.get(sido_index()[sido])
+        if entry is not None:
+            mask[entry.view()] = True
+    for sido in acc.sido_partial - acc.sido:
+        entry = catalog.by_sido.get(sido_index()[sido])
+        if entry is not None:
+            slots = entry.view()
+            # Postings located only to this 시도 could be in an accepted 시군구.
+            mask[slots[catalog.sigungu[slots] == -1]] = True
+    return mask
+
+
 def _sido_table(codes: frozenset[str]) -> npt.NDArray[np.bool_]:
     # One extra False entry so that index -1 (unknown 시도) looks up False.
     table = np.zeros(len(sido_index()) + 1, dtype=np.bool_)
@@ -458,7 +520,7 @@ def feature_matrix(
     >>> m = feature_matrix(Profile("S1", desired_occupation_codes=("07C",)), SeekerHistory(),
     ...                    cat, cat.alive_slots(), RankContext(now_ms=0))
     >>> m.shape, float(m[0, FEATURE_INDEX["occ_middle"]])
-    ((1, 22), 1.0)
+    ((1, 26), 1.0)
     """
     q = seeker_query(profile, catalog.tokenizer)
     n = len(slots)
@@ -476,8 +538,9 @@ def feature_matrix(
         x[:, col["title_sim"]] = _token_hits(catalog, q.title_tokens)[slots] / len(q.title_tokens)
     if q.skill_tokens:
         x[:, col["skill_sim"]] = _token_hits(catalog, q.skill_tokens)[slots] / len(q.skill_tokens)
-    if q.certificates:
-        x[:, col["cert_match"]] = certificate_hits(catalog, q)[slots]
+    held = certificate_hits(catalog, q)[slots] if q.certificates else np.zeros(n, np.bool_)
+    x[:, col["cert_match"]] = held
+    x[:, col["cert_missing"]] = (catalog.n_certificates[slots] > 0) & ~held
 
     sigungu = catalog.sigungu[slots]
     sido = catalog.sido[slots]
@@ -490,6 +553,8 @@ def feature_matrix(
     x[:, col["region_adjacent"]] = near
     if pl.home is not None:
         x[:, col["region_home"]] = sigungu == int(pl.home)
+    if not q.accepted.everywhere:
+        x[:, col["region_outside"]] = ~accepted_mask(catalog, q.accepted)[slots]
 
     offered = catalog.wage[slots]
     desired = q.desired_monthly
@@ -503,6 +568,8 @@ def feature_matrix(
         gap = np.clip(np.log(safe / desired), -1.0, 1.0) if desired > 0 else np.ones(n)
         gap = np.where(known & (offered <= 0), -1.0, gap)
         x[:, col["wage_gap"]] = np.where(known, gap, 0.0)
+        # NaN (협의) compares False: an unknown wage is never below.
+        x[:, col["wage_below"]] = offered < desired * (1 - WAGE_TOLERANCE)
 
     required = catalog.education[slots]
     level = q.education
@@ -511,6 +578,7 @@ def feature_matrix(
     else:
         x[:, col["edu_match"]] = (required == 0) | (level >= required)
         x[:, col["edu_over"]] = (required > 0) & (level - required.astype(np.int16) >= 2)
+        x[:, col["edu_short"]] = required > level
 
     years = float(q.career_years)
     low = catalog.career_min[slots]

@@ -15,14 +15,13 @@ import numpy.typing as npt
 
 from online_model.candidates import (
     MAX_CANDIDATES,
-    WAGE_TOLERANCE,
     FilterStats,
     filter_reason,
     retrieve,
 )
 from online_model.catalog import PostingCatalog
 from online_model.context import LOW_EXPOSURE_IMPRESSIONS, RankContext
-from online_model.explain import explain_row, reasons_from_contributions
+from online_model.explain import caveats_of, explain_row, reasons_from_contributions
 from online_model.features import FEATURES, feature_matrix, pair_features
 from online_model.history import SeekerHistory
 from online_model.ranker import Ranker
@@ -91,7 +90,6 @@ def rank_seeker(
     max_per_employer: int = MAX_PER_EMPLOYER,
     n_explore: int = N_EXPLORE,
     max_candidates: int = MAX_CANDIDATES,
-    wage_tolerance: float = WAGE_TOLERANCE,
     filter_stats: FilterStats | None = None,
 ) -> RankedList:
     """Retrieve, filter, score and cut a seeker's list from the whole catalog.
@@ -110,8 +108,6 @@ def rank_seeker(
         List length, diversity cap, exploration slots (see :mod:`online_model.topk`).
     max_candidates
         Retrieval keeps at most this many candidates.
-    wage_tolerance
-        See :func:`online_model.candidates.filter_reason`.
     filter_stats
         Hard-filter vetoes are counted here when given.
 
@@ -134,7 +130,6 @@ def rank_seeker(
         catalog,
         ctx,
         max_candidates=max_candidates,
-        wage_tolerance=wage_tolerance,
         filter_stats=filter_stats,
     )
     x = feature_matrix(profile, history, catalog, slots, ctx)
@@ -183,7 +178,6 @@ def score_pair(
     *,
     is_open: bool = True,
     tokenizer: Tokenizer = DEFAULT_TOKENIZER,
-    wage_tolerance: float = WAGE_TOLERANCE,
     filter_stats: FilterStats | None = None,
 ) -> PairScore:
     """Score one (seeker, posting) pair with the same features, model and filters.
@@ -208,12 +202,11 @@ def score_pair(
         posting,
         ctx,
         is_open=is_open,
-        wage_tolerance=wage_tolerance,
         tokenizer=tokenizer,
     )
     if veto is not None and filter_stats is not None:
         filter_stats.add(veto)
-    reasons = reasons_from_contributions(model.contributions(x))
+    reasons = reasons_from_contributions(model.contributions(x)) + caveats_of(x)
     return PairScore(model.score_one(x), tuple(reasons), veto)
 
 
@@ -230,7 +223,6 @@ def score_seekers_for_posting(
     ctx: RankContext,
     *,
     tokenizer: Tokenizer = DEFAULT_TOKENIZER,
-    wage_tolerance: float = WAGE_TOLERANCE,
     filter_stats: FilterStats | None = None,
 ) -> npt.NDArray[np.float64]:
     """P(apply | shown) of ``posting`` for each seeker; NaN where a hard filter vetoes.
@@ -242,9 +234,10 @@ def score_seekers_for_posting(
     >>> p = Posting("P1", "E1", "x", "x", 0, occupation_code="07C", education_min="05")
     >>> s = score_seekers_for_posting(
     ...     p, [(Profile("S1", education_level="05"), SeekerHistory()),
-    ...         (Profile("S2", education_level="03"), SeekerHistory())], Ranker(),
+    ...         (Profile("S2", education_level="03"), SeekerHistory()),
+    ...         (Profile("S3"), SeekerHistory(applied=("P1",)))], Ranker(),
     ...     RankContext(now_ms=0))
-    >>> bool(s[0] > 0), bool(np.isnan(s[1]))
+    >>> bool(s[1] < s[0]), bool(np.isnan(s[2]))  # too little education ranks down; applied
     (True, True)
     """
     n = len(seekers)
@@ -256,7 +249,6 @@ def score_seekers_for_posting(
             history,
             posting,
             ctx,
-            wage_tolerance=wage_tolerance,
             tokenizer=tokenizer,
         )
         if veto is not None:

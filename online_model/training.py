@@ -84,8 +84,9 @@ def make_example(
     >>> from online_model.context import RankContext
     >>> ex = make_example(Interaction("ev1", 5, "S1", "P1", "click", "reco", 3), Profile("S1"),
     ...                   SeekerHistory(), Posting("P1", "E1", "x", "x", 0), RankContext(now_ms=5))
-    >>> ex["action"], ex["position"], len(ex["features"])
-    ('click', 3, 22)
+    >>> from online_model.features import FEATURES
+    >>> ex["action"], ex["position"], len(ex["features"]) == len(FEATURES)
+    ('click', 3, True)
     """
     return {
         "event_id": interaction.event_id,

@@ -8,11 +8,14 @@ from hypothesis import strategies as st
 from online_model.candidates import FilterStats, SeekerIndex, filter_reason, retrieve
 from online_model.catalog import PostingCatalog
 from online_model.context import DAY_MS, RankContext
+from online_model.features import pair_features, seeker_query
 from online_model.history import SeekerHistory
 from online_model.normalize import deadline_ms
 from online_model.ranker import Ranker
 from online_model.recommend import rank_seeker
-from schemas.postings import Wage
+from online_model.regions import posting_region
+from schemas.postings import Posting, Wage
+from schemas.profiles import Profile
 from tests.online_model.factories import NOW_MS, make_posting, make_profile, synthetic_market
 
 MARKET = synthetic_market(250, 60, seed=11)
@@ -63,10 +66,6 @@ def test_each_veto_is_counted_under_its_reason() -> None:
         "expired": make_posting("expired", deadline="2020-01-01"),
         "applied": make_posting("applied"),
         "dismissed": make_posting("dismissed"),
-        "region": make_posting("region", region_code="26350", region_name=None),
-        "education": make_posting("education", education_min="05"),
-        "certificate": make_posting("certificate", certificates=("지게차운전기능사",)),
-        "wage": make_posting("wage", wage=Wage("monthly", 2_000_000)),  # 20 % below 2.5M
     }
     for p in postings.values():
         catalog.upsert(p)
@@ -74,7 +73,7 @@ def test_each_veto_is_counted_under_its_reason() -> None:
     stats = FilterStats()
     slots = retrieve(profile, history, catalog, RankContext(now), filter_stats=stats)
     assert [catalog.posting_ids[s] for s in slots] == ["ok"]
-    for reason in ("expired", "applied", "dismissed", "region", "education", "certificate", "wage"):
+    for reason in ("expired", "applied", "dismissed"):
         assert stats.counts[reason] == 1, reason
         assert filter_reason(profile, history, postings[reason], RankContext(now)) == reason
     assert (
@@ -82,9 +81,68 @@ def test_each_veto_is_counted_under_its_reason() -> None:
     )
 
 
+SOFT = {
+    "region": make_posting("region", region_code="26350", region_name=None),
+    "education": make_posting("education", education_min="05"),
+    "certificate": make_posting("certificate", certificates=("지게차운전기능사",)),
+    "wage": make_posting("wage", wage=Wage("monthly", 2_000_000)),  # 20 % below 2.5M
+}
+
+
+def test_soft_constraints_are_retrieved_and_ranked_below_the_posting_that_keeps_them() -> None:
+    # What used to be vetoed (far 시도, too little education, a certificate the seeker
+    # lacks, a low wage) is retrieved, flagged by its feature, and ranks below "ok".
+    catalog = PostingCatalog()
+    profile = make_profile(education_level="03", certificates=())
+    for p in (make_posting("ok"), *SOFT.values()):
+        catalog.upsert(p)
+    stats = FilterStats()
+    ctx = RankContext(NOW_MS)
+    slots = retrieve(profile, SeekerHistory(), catalog, ctx, filter_stats=stats)
+    assert sorted(catalog.posting_ids[s] for s in slots) == sorted(["ok", *SOFT])
+    assert stats.total == 0
+    ranked = rank_seeker(profile, SeekerHistory(), catalog, Ranker(), ctx)
+    assert ranked.ids()[0] == "ok"
+    flag = {
+        "region": "region_outside",
+        "education": "edu_short",
+        "certificate": "cert_missing",
+        "wage": "wage_below",
+    }
+    for name, posting in SOFT.items():
+        assert filter_reason(profile, SeekerHistory(), posting, ctx) is None
+        x = pair_features(profile, SeekerHistory(), posting, ctx)
+        assert x[flag[name]] == 1.0, name
+        assert sum(x[f] for f in flag.values()) == 1.0, name  # only its own flag
+
+
+def test_a_seeker_without_a_what_gets_near_postings_first_when_capped() -> None:
+    catalog = PostingCatalog()
+    for i in range(5):
+        catalog.upsert(make_posting(f"far{i}", region_code="26350", region_name=None))
+        catalog.upsert(make_posting(f"near{i}", region_code="41590"))
+    profile = make_profile(
+        desired_occupation_codes=(), desired_titles=(), skills=(), certificates=()
+    )
+    ctx = RankContext(NOW_MS)
+    everything = retrieve(profile, SeekerHistory(), catalog, ctx)
+    assert len(everything) == 10  # far postings are candidates too
+    capped = retrieve(profile, SeekerHistory(), catalog, ctx, max_candidates=5)
+    assert sorted(str(catalog.posting_ids[s]) for s in capped) == [f"near{i}" for i in range(5)]
+
+
+def _live_reach(profile: Profile, posting: Posting) -> bool:
+    # What the reverse index promises: a seeker with a "what" is reached wherever the
+    # posting is; one who wants anything only inside their commuting area (the sweeper
+    # brings far postings at the next re-rank).
+    q = seeker_query(profile)
+    has_what = q.occupations or q.title_tokens or q.skill_tokens or q.certificates
+    return bool(has_what) or q.accepted.accepts(*posting_region(posting))
+
+
 def test_reverse_index_finds_every_seeker_whose_retrieval_finds_the_posting() -> None:
-    # Consistency: if retrieval for seeker S returns posting P, then S is among
-    # SeekerIndex.candidates_for(P). Checked over a whole market, without the cap.
+    # Consistency: if retrieval for seeker S returns posting P (and P is within S's live
+    # reach), then S is among SeekerIndex.candidates_for(P). Over a whole market, uncapped.
     market = synthetic_market(400, 120, seed=3)
     catalog = PostingCatalog()
     for p in market.postings:
@@ -93,11 +151,17 @@ def test_reverse_index_finds_every_seeker_whose_retrieval_finds_the_posting() ->
     for profile in market.profiles:
         index.upsert(profile)
     ctx = RankContext(NOW_MS)
+    by_id = {p.posting_id: p for p in market.postings}
     found: dict[str, set[str]] = {}
+    far = 0
     for profile in market.profiles:
         for slot in retrieve(profile, SeekerHistory(), catalog, ctx, max_candidates=10**9):
-            found.setdefault(str(catalog.posting_ids[slot]), set()).add(profile.seeker_id)
+            pid = str(catalog.posting_ids[slot])
+            far += not seeker_query(profile).accepted.accepts(*posting_region(by_id[pid]))
+            if _live_reach(profile, by_id[pid]):
+                found.setdefault(pid, set()).add(profile.seeker_id)
     assert sum(map(len, found.values())) > 1000  # the check is not vacuous
+    assert far > 0  # and far postings are retrieved (region orders, it does not veto)
     for posting in market.postings:
         wanted = found.get(posting.posting_id, set())
         assert wanted <= index.candidates_for(posting), posting.posting_id
@@ -116,15 +180,22 @@ def test_reverse_index_property(profile_i: int, posting_i: int) -> None:
     index = SeekerIndex()
     index.upsert(profile)
     retrieved = len(retrieve(profile, SeekerHistory(), catalog, RankContext(0))) > 0
-    if retrieved:
+    if retrieved and _live_reach(profile, posting):
         assert profile.seeker_id in index.candidates_for(posting)
 
 
 def test_reverse_index_forgets_and_updates() -> None:
+    anything = {"desired_occupation_codes": (), "desired_titles": (), "skills": ()}
     index = SeekerIndex()
-    index.upsert(make_profile("S1", desired_region_codes=("41590",)))
+    index.upsert(make_profile("S1", desired_region_codes=("41590",), **anything))
     posting = make_posting(region_code="41590")
     assert index.candidates_for(posting) == {"S1"}
-    index.upsert(make_profile("S1", desired_region_codes=("26",), home_region_code="26350"))
+    # Wanting anything, the seeker moves to 부산: a 화성 posting no longer reaches them live.
+    index.upsert(
+        make_profile("S1", desired_region_codes=("26",), home_region_code="26350", **anything)
+    )
     assert index.candidates_for(posting) == set()
+    # Wanting 지게차 again, they are reached from anywhere.
+    index.upsert(make_profile("S1", desired_region_codes=("26",), home_region_code="26350"))
+    assert index.candidates_for(posting) == {"S1"}
     assert index.remove("S1") and not index.remove("S1") and len(index) == 0
