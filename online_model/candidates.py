@@ -42,6 +42,7 @@ from online_model.catalog import (
 from online_model.context import DAY_MS, RankContext
 from online_model.features import SeekerQuery, certificate_hits, seeker_query
 from online_model.history import SeekerHistory
+from online_model.implicit import ImplicitProfile, behaviour_candidates
 from online_model.normalize import deadline_ms, education_rank
 from online_model.regions import posting_region, sido_index
 from online_model.text import DEFAULT_TOKENIZER, Tokenizer, normalize_certificate
@@ -231,8 +232,13 @@ def retrieve(
     max_candidates: int = MAX_CANDIDATES,
     wage_tolerance: float = WAGE_TOLERANCE,
     filter_stats: FilterStats | None = None,
+    implicit: ImplicitProfile | None = None,
 ) -> IntArray:
     """Catalog slots of a seeker's candidates: retrieved, then hard-filtered, then capped.
+
+    Profile-based candidates are merged with behaviour-based ones (postings like those the
+    seeker engaged with, :func:`online_model.implicit.behaviour_candidates`), which also
+    add to the retrieval score that decides the cap.
 
     Parameters
     ----------
@@ -248,6 +254,8 @@ def retrieve(
         See :func:`filter_reason`.
     filter_stats
         Vetoes are counted here when given.
+    implicit
+        The seeker's implicit profile; None derives it from the catalog.
 
     Returns
     -------
@@ -278,6 +286,7 @@ def retrieve(
         score = np.zeros(size, dtype=np.float64)
         region = _region_mask(catalog, q)
         cand = np.flatnonzero(region & alive).astype(np.int32)
+    score, cand = behaviour_candidates(history, implicit, catalog, ctx, score, cand)
     stats = filter_stats
 
     def veto(keep: npt.NDArray[np.bool_], reason: str) -> None:

@@ -25,6 +25,7 @@ from online_model.context import LOW_EXPOSURE_IMPRESSIONS, RankContext
 from online_model.explain import explain_row, reasons_from_contributions
 from online_model.features import FEATURES, feature_matrix, pair_features
 from online_model.history import SeekerHistory
+from online_model.implicit import EMPTY_IMPLICIT, ImplicitProfile, catalog_implicit
 from online_model.ranker import Ranker
 from online_model.text import DEFAULT_TOKENIZER, Tokenizer
 from online_model.topk import MAX_PER_EMPLOYER, N_EXPLORE, K, TopKItem, TopKList, top_k
@@ -93,6 +94,7 @@ def rank_seeker(
     max_candidates: int = MAX_CANDIDATES,
     wage_tolerance: float = WAGE_TOLERANCE,
     filter_stats: FilterStats | None = None,
+    implicit: ImplicitProfile | None = None,
 ) -> RankedList:
     """Retrieve, filter, score and cut a seeker's list from the whole catalog.
 
@@ -114,6 +116,9 @@ def rank_seeker(
         See :func:`online_model.candidates.filter_reason`.
     filter_stats
         Hard-filter vetoes are counted here when given.
+    implicit
+        The seeker's implicit profile (retrieval and features); None derives it from the
+        catalog's open postings.
 
     Examples
     --------
@@ -128,6 +133,8 @@ def rank_seeker(
     (['P0', 'P1'], '희망 직종 일치')
     """
     catalog.sync_stats(ctx.stats)
+    if implicit is None:
+        implicit = catalog_implicit(history.engagements, catalog, now_ms=ctx.now_ms)
     slots = retrieve(
         profile,
         history,
@@ -136,8 +143,9 @@ def rank_seeker(
         max_candidates=max_candidates,
         wage_tolerance=wage_tolerance,
         filter_stats=filter_stats,
+        implicit=implicit,
     )
-    x = feature_matrix(profile, history, catalog, slots, ctx)
+    x = feature_matrix(profile, history, catalog, slots, ctx, implicit=implicit)
     scores = model.score_many(x)
     low = _low_exposure(catalog, slots, ctx)
     lst = top_k(
@@ -185,6 +193,7 @@ def score_pair(
     tokenizer: Tokenizer = DEFAULT_TOKENIZER,
     wage_tolerance: float = WAGE_TOLERANCE,
     filter_stats: FilterStats | None = None,
+    implicit: ImplicitProfile = EMPTY_IMPLICIT,
 ) -> PairScore:
     """Score one (seeker, posting) pair with the same features, model and filters.
 
@@ -201,7 +210,7 @@ def score_pair(
     >>> ps.veto, ps.reasons[0], 0 < ps.score < 1
     (None, '희망 직종 일치', True)
     """
-    x = pair_features(profile, history, posting, ctx, tokenizer=tokenizer)
+    x = pair_features(profile, history, posting, ctx, tokenizer=tokenizer, implicit=implicit)
     veto = filter_reason(
         profile,
         history,
@@ -232,8 +241,12 @@ def score_seekers_for_posting(
     tokenizer: Tokenizer = DEFAULT_TOKENIZER,
     wage_tolerance: float = WAGE_TOLERANCE,
     filter_stats: FilterStats | None = None,
+    implicits: Sequence[ImplicitProfile] | None = None,
 ) -> npt.NDArray[np.float64]:
     """P(apply | shown) of ``posting`` for each seeker; NaN where a hard filter vetoes.
+
+    ``implicits`` (one per seeker, as :func:`rank_seeker` got them) feed the ``hist_*``
+    features; None: no implicit profiles.
 
     Examples
     --------
@@ -264,7 +277,10 @@ def score_seekers_for_posting(
             if filter_stats is not None:
                 filter_stats.add(veto)
             continue
-        feats = pair_features(profile, history, posting, ctx, tokenizer=tokenizer)
+        implicit = implicits[i] if implicits is not None else EMPTY_IMPLICIT
+        feats = pair_features(
+            profile, history, posting, ctx, tokenizer=tokenizer, implicit=implicit
+        )
         x[i] = [feats[f] for f in FEATURES]
     scores = model.score_many(x)
     scores[vetoed] = np.nan
