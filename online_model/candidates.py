@@ -40,6 +40,7 @@ from online_model.catalog import PostingCatalog, occupation_group, posting_text_
 from online_model.context import DAY_MS, RankContext
 from online_model.features import SeekerQuery, accepted_mask, certificate_hits, seeker_query
 from online_model.history import SeekerHistory
+from online_model.implicit import ImplicitProfile, behaviour_candidates
 from online_model.normalize import deadline_ms
 from online_model.regions import posting_region
 from online_model.text import DEFAULT_TOKENIZER, Tokenizer, normalize_certificate
@@ -178,8 +179,13 @@ def retrieve(
     *,
     max_candidates: int = MAX_CANDIDATES,
     filter_stats: FilterStats | None = None,
+    implicit: ImplicitProfile | None = None,
 ) -> IntArray:
     """Catalog slots of a seeker's candidates: retrieved, then hard-filtered, then capped.
+
+    Profile-based candidates are merged with behaviour-based ones (postings like those the
+    seeker engaged with, :func:`online_model.implicit.behaviour_candidates`), which also
+    add to the retrieval score that decides the cap.
 
     Parameters
     ----------
@@ -193,6 +199,8 @@ def retrieve(
         At most this many slots are returned (the best by retrieval score, near first).
     filter_stats
         Vetoes are counted here when given.
+    implicit
+        The seeker's implicit profile; None derives it from the catalog.
 
     Returns
     -------
@@ -229,6 +237,7 @@ def retrieve(
         # No "what": every open posting; the cap below keeps the near and fresh ones.
         score = np.zeros(size, dtype=np.float64)
         cand = np.flatnonzero(alive).astype(np.int32)
+    score, cand = behaviour_candidates(history, implicit, catalog, ctx, score, cand)
     stats = filter_stats
 
     def veto(keep: npt.NDArray[np.bool_], reason: str) -> None:

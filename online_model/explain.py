@@ -42,6 +42,9 @@ REASONS: Mapping[str, str] = {
     "popularity": "지원자 관심 많음",
     "hist_occupation": "지원 이력 직종",
     "hist_employer": "지원 이력 기업",
+    "hist_tokens": "최근 본 공고와 비슷한 직무",
+    "hist_place": "최근 관심 지역",
+    "hist_wage": "최근 본 공고 수준의 임금",
 }
 # Soft constraint -> the note shown when a listed posting breaks it (value >= 0.5).
 CAVEATS: Mapping[str, str] = {

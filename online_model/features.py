@@ -34,13 +34,22 @@ emptype_match      employment types overlap (1), do not (0), unknown (0.5)
 freshness          exp(-days since posted / 7)
 deadline_days      days to the deadline / 30, in [0, 1]; 1 for 채용시까지
 popularity         smoothed decayed apply rate x 5, capped at 1 (0.25 with no data)
-hist_occupation    seeker's applies in this occupation / 3, capped at 1
-hist_employer      seeker's applies to this employer / 2, capped at 1
+hist_occupation    max(applies in this occupation / 3 capped at 1, share of the implicit
+                   profile's engagement weight in this occupation)
+hist_employer      max(applies to this employer / 2 capped at 1, share of engagement
+                   weight on this employer)
+hist_tokens        token overlap with the engaged postings (``ImplicitProfile.token_score``)
+hist_place         share of engagement weight in this 시군구 (half the share in this 시도)
+hist_wage          best monthly wage >= 90 % of the engaged postings' mean wage
+hist_dismiss       token overlap with dismissed postings (a negative signal)
 =================  ===================================================================
 
 ``cert_missing``, ``region_outside``, ``wage_below`` and ``edu_short`` are the soft forms of
 what used to be hard filters (docs/model.md, "Hard and soft rules"): a posting that breaks a
 stated preference is ranked down by the weight the model learns, never hidden.
+
+The ``hist_*`` features after the first two come from the implicit profile
+(:mod:`online_model.implicit`), derived from the seeker's engagements at rank time.
 """
 
 from __future__ import annotations
@@ -61,6 +70,13 @@ from online_model.catalog import (
 )
 from online_model.context import DAY_MS, PRIOR_APPLIES, PRIOR_IMPRESSIONS, RankContext
 from online_model.history import SeekerHistory
+from online_model.implicit import (
+    EMPTY_IMPLICIT,
+    ImplicitProfile,
+    catalog_implicit,
+    code_shares,
+    token_scores,
+)
 from online_model.normalize import deadline_ms, education_rank, monthly_krw
 from online_model.regions import (
     AcceptedRegions,
@@ -101,12 +117,18 @@ FEATURES: tuple[str, ...] = (
     "popularity",
     "hist_occupation",
     "hist_employer",
+    "hist_tokens",
+    "hist_place",
+    "hist_wage",
+    "hist_dismiss",
 )
 FEATURE_INDEX: dict[str, int] = {name: i for i, name in enumerate(FEATURES)}
 
 FRESHNESS_DAYS = 7.0
 # A wage this far (a fraction) below the seeker's minimum counts as ``wage_below``.
 WAGE_TOLERANCE = 0.10
+# A posting "meets" the engaged wage level at 90 % of it (wages of similar jobs scatter).
+HIST_WAGE_RATIO = 0.9
 DEADLINE_HORIZON_DAYS = 30.0
 
 FloatArray = npt.NDArray[np.float64]
@@ -363,19 +385,43 @@ def popularity_features(posting: Posting, ctx: RankContext) -> dict[str, float]:
     return {"popularity": ctx.stats.popularity(posting.posting_id, now_ms=ctx.now_ms)}
 
 
-def history_features(history: SeekerHistory, posting: Posting) -> dict[str, float]:
-    """``hist_occupation``, ``hist_employer`` from the seeker's own applies.
+def history_features(
+    history: SeekerHistory,
+    posting: Posting,
+    implicit: ImplicitProfile = EMPTY_IMPLICIT,
+    tokenizer: Tokenizer = DEFAULT_TOKENIZER,
+) -> dict[str, float]:
+    """The ``hist_*`` features from the seeker's applies and their implicit profile.
 
     Examples
     --------
     >>> from schemas.postings import Posting
     >>> history_features(SeekerHistory(employer_counts=(("E1", 1),)),
-    ...                  Posting("P1", "E1", "x", "x", 0))
-    {'hist_occupation': 0.0, 'hist_employer': 0.5}
+    ...                  Posting("P1", "E1", "x", "x", 0))["hist_employer"]
+    0.5
+    >>> from online_model.implicit import implicit_profile
+    >>> p = Posting("P1", "E1", "x", "지게차", 0, occupation_code="07C", region_code="41590")
+    >>> ip = implicit_profile([("P1", "click", 0)], {"P1": p}.get, now_ms=0)
+    >>> q = Posting("P2", "E2", "x", "지게차 운전", 0, region_code="41590")
+    >>> f = history_features(SeekerHistory(), q, ip)
+    >>> f["hist_tokens"], f["hist_place"], f["hist_occupation"], f["hist_dismiss"]
+    (1.0, 1.0, 0.0, 0.0)
     """
+    occ = posting.occupation_code
+    applied_occ = min(1.0, history.occupation_count(occ) / 3.0)
+    applied_emp = min(1.0, history.employer_count(posting.employer_id) / 2.0)
+    tokens = posting_text_tokens(posting, tokenizer) if not implicit.empty else frozenset()
+    offered = best_monthly_wage(posting)
+    level = implicit.wage
     return {
-        "hist_occupation": min(1.0, history.occupation_count(posting.occupation_code) / 3.0),
-        "hist_employer": min(1.0, history.employer_count(posting.employer_id) / 2.0),
+        "hist_occupation": max(applied_occ, implicit.occupations.get(occ, 0.0) if occ else 0.0),
+        "hist_employer": max(applied_emp, implicit.employers.get(posting.employer_id, 0.0)),
+        "hist_tokens": implicit.token_score(tokens),
+        "hist_place": implicit.place_score(*posting_region(posting)),
+        "hist_wage": float(
+            offered is not None and level is not None and offered >= HIST_WAGE_RATIO * level
+        ),
+        "hist_dismiss": implicit.dismiss_score(tokens),
     }
 
 
@@ -386,6 +432,7 @@ def pair_features(
     ctx: RankContext,
     *,
     tokenizer: Tokenizer = DEFAULT_TOKENIZER,
+    implicit: ImplicitProfile = EMPTY_IMPLICIT,
 ) -> dict[str, float]:
     """Every feature of a (seeker, posting) pair, keyed by the names in ``FEATURES``.
 
@@ -399,6 +446,9 @@ def pair_features(
         Time and per-posting statistics.
     tokenizer
         Must be the catalog's tokenizer for the vectorized form to agree.
+    implicit
+        The seeker's implicit profile (:func:`online_model.implicit.implicit_profile`);
+        pass the one the vectorized form uses for the two to agree.
 
     Examples
     --------
@@ -420,7 +470,7 @@ def pair_features(
     out.update(employment_features(q, posting))
     out.update(time_features(posting, ctx))
     out.update(popularity_features(posting, ctx))
-    out.update(history_features(history, posting))
+    out.update(history_features(history, posting, implicit, tokenizer))
     return {name: out[name] for name in FEATURES}
 
 
@@ -504,12 +554,15 @@ def feature_matrix(
     catalog: PostingCatalog,
     slots: npt.NDArray[np.int32],
     ctx: RankContext,
+    *,
+    implicit: ImplicitProfile | None = None,
 ) -> FloatArray:
     """The features of ``profile`` against many catalog slots, one row per slot.
 
     Column ``j`` is ``FEATURES[j]``; row ``i`` equals ``pair_features`` of the posting in
-    ``slots[i]`` (to rounding). The catalog's statistics must be synced to ``ctx.stats``
-    (:meth:`PostingCatalog.sync_stats`).
+    ``slots[i]`` (to rounding) given the same ``implicit`` profile; None derives it from
+    the catalog (:func:`online_model.implicit.catalog_implicit`). The catalog's statistics
+    must be synced to ``ctx.stats`` (:meth:`PostingCatalog.sync_stats`).
 
     Examples
     --------
@@ -519,8 +572,8 @@ def feature_matrix(
     >>> cat.upsert(Posting("P1", "E1", "x", "지게차", 0, occupation_code="07C"))
     >>> m = feature_matrix(Profile("S1", desired_occupation_codes=("07C",)), SeekerHistory(),
     ...                    cat, cat.alive_slots(), RankContext(now_ms=0))
-    >>> m.shape, float(m[0, FEATURE_INDEX["occ_middle"]])
-    ((1, 26), 1.0)
+    >>> m.shape == (1, len(FEATURES)), float(m[0, FEATURE_INDEX["occ_middle"]])
+    (True, 1.0)
     """
     q = seeker_query(profile, catalog.tokenizer)
     n = len(slots)
@@ -611,14 +664,51 @@ def feature_matrix(
             if c >= 0:
                 table[c] = count
         x[:, col["hist_occupation"]] = np.minimum(1.0, table[occ] / 3.0)
+    employer = catalog.employer[slots]
     if history.employers:
         table = np.zeros(len(catalog.employers.codes) + 1)
-        for employer, count in history.employers.items():
-            c = catalog.employers.get(employer)
+        for employer_id, count in history.employers.items():
+            c = catalog.employers.get(employer_id)
             if c >= 0:
                 table[c] = count
-        x[:, col["hist_employer"]] = np.minimum(1.0, table[catalog.employer[slots]] / 2.0)
+        x[:, col["hist_employer"]] = np.minimum(1.0, table[employer] / 2.0)
+    if implicit is None:
+        ip = catalog_implicit(history.engagements, catalog, now_ms=ctx.now_ms)
+    else:
+        ip = implicit
+    if not ip.empty:
+        _implicit_columns(x, ip, catalog, slots, occ, employer, sigungu, sido, offered)
     return x
+
+
+def _implicit_columns(
+    x: FloatArray,
+    ip: ImplicitProfile,
+    catalog: PostingCatalog,
+    slots: npt.NDArray[np.int32],
+    occ: npt.NDArray[np.int32],
+    employer: npt.NDArray[np.int32],
+    sigungu: npt.NDArray[np.int32],
+    sido: npt.NDArray[np.int8],
+    offered: FloatArray,
+) -> None:
+    # The vectorized twin of history_features' implicit part.
+    col = FEATURE_INDEX
+    occ_share = code_shares(occ, {catalog.occupations.get(c): s for c, s in ip.occupations.items()})
+    emp_share = code_shares(
+        employer, {catalog.employers.get(e): s for e, s in ip.employers.items()}
+    )
+    x[:, col["hist_occupation"]] = np.maximum(x[:, col["hist_occupation"]], occ_share)
+    x[:, col["hist_employer"]] = np.maximum(x[:, col["hist_employer"]], emp_share)
+    x[:, col["hist_tokens"]] = token_scores(catalog, ip.tokens, ip.token_mass)[slots]
+    gu = code_shares(sigungu, {int(g): s for g, s in ip.sigungu.items()})
+    do_table = np.zeros(len(sido_index()) + 1)
+    for code, share in ip.sido.items():
+        do_table[sido_index()[code]] = 0.5 * share
+    x[:, col["hist_place"]] = np.maximum(gu, do_table[sido])
+    if ip.wage is not None:
+        x[:, col["hist_wage"]] = ~np.isnan(offered) & (offered >= HIST_WAGE_RATIO * ip.wage)
+    x[:, col["hist_dismiss"]] = token_scores(catalog, ip.dismissed_tokens, ip.dismissed_mass)[slots]
 
 
 def _popularity(impressions: FloatArray, applies: FloatArray) -> FloatArray:

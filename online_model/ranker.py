@@ -56,6 +56,12 @@ PRIOR_WEIGHTS: Mapping[str, float] = {
     "popularity": 0.5,
     "hist_occupation": 0.6,
     "hist_employer": 0.3,
+    # What the seeker did says as much as what they state: an engaged-with kind of job
+    # weighs about like a desired title, a dismissed one pushes down.
+    "hist_tokens": 1.5,
+    "hist_place": 0.8,
+    "hist_wage": 0.3,
+    "hist_dismiss": -1.0,
 }
 
 

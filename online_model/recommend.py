@@ -24,6 +24,7 @@ from online_model.context import LOW_EXPOSURE_IMPRESSIONS, RankContext
 from online_model.explain import caveats_of, explain_row, reasons_from_contributions
 from online_model.features import FEATURES, feature_matrix, pair_features
 from online_model.history import SeekerHistory
+from online_model.implicit import EMPTY_IMPLICIT, ImplicitProfile, catalog_implicit
 from online_model.ranker import Ranker
 from online_model.text import DEFAULT_TOKENIZER, Tokenizer
 from online_model.topk import MAX_PER_EMPLOYER, N_EXPLORE, K, TopKItem, TopKList, top_k
@@ -91,6 +92,7 @@ def rank_seeker(
     n_explore: int = N_EXPLORE,
     max_candidates: int = MAX_CANDIDATES,
     filter_stats: FilterStats | None = None,
+    implicit: ImplicitProfile | None = None,
 ) -> RankedList:
     """Retrieve, filter, score and cut a seeker's list from the whole catalog.
 
@@ -110,6 +112,9 @@ def rank_seeker(
         Retrieval keeps at most this many candidates.
     filter_stats
         Hard-filter vetoes are counted here when given.
+    implicit
+        The seeker's implicit profile (retrieval and features); None derives it from the
+        catalog's open postings.
 
     Examples
     --------
@@ -124,6 +129,8 @@ def rank_seeker(
     (['P0', 'P1'], '희망 직종 일치')
     """
     catalog.sync_stats(ctx.stats)
+    if implicit is None:
+        implicit = catalog_implicit(history.engagements, catalog, now_ms=ctx.now_ms)
     slots = retrieve(
         profile,
         history,
@@ -131,8 +138,9 @@ def rank_seeker(
         ctx,
         max_candidates=max_candidates,
         filter_stats=filter_stats,
+        implicit=implicit,
     )
-    x = feature_matrix(profile, history, catalog, slots, ctx)
+    x = feature_matrix(profile, history, catalog, slots, ctx, implicit=implicit)
     scores = model.score_many(x)
     low = _low_exposure(catalog, slots, ctx)
     lst = top_k(
@@ -179,6 +187,7 @@ def score_pair(
     is_open: bool = True,
     tokenizer: Tokenizer = DEFAULT_TOKENIZER,
     filter_stats: FilterStats | None = None,
+    implicit: ImplicitProfile = EMPTY_IMPLICIT,
 ) -> PairScore:
     """Score one (seeker, posting) pair with the same features, model and filters.
 
@@ -195,7 +204,7 @@ def score_pair(
     >>> ps.veto, ps.reasons[0], 0 < ps.score < 1
     (None, '희망 직종 일치', True)
     """
-    x = pair_features(profile, history, posting, ctx, tokenizer=tokenizer)
+    x = pair_features(profile, history, posting, ctx, tokenizer=tokenizer, implicit=implicit)
     veto = filter_reason(
         profile,
         history,
@@ -224,8 +233,12 @@ def score_seekers_for_posting(
     *,
     tokenizer: Tokenizer = DEFAULT_TOKENIZER,
     filter_stats: FilterStats | None = None,
+    implicits: Sequence[ImplicitProfile] | None = None,
 ) -> npt.NDArray[np.float64]:
     """P(apply | shown) of ``posting`` for each seeker; NaN where a hard filter vetoes.
+
+    ``implicits`` (one per seeker, as :func:`rank_seeker` got them) feed the ``hist_*``
+    features; None: no implicit profiles.
 
     Examples
     --------
@@ -256,7 +269,10 @@ def score_seekers_for_posting(
             if filter_stats is not None:
                 filter_stats.add(veto)
             continue
-        feats = pair_features(profile, history, posting, ctx, tokenizer=tokenizer)
+        implicit = implicits[i] if implicits is not None else EMPTY_IMPLICIT
+        feats = pair_features(
+            profile, history, posting, ctx, tokenizer=tokenizer, implicit=implicit
+        )
         x[i] = [feats[f] for f in FEATURES]
     scores = model.score_many(x)
     scores[vetoed] = np.nan

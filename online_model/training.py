@@ -44,6 +44,7 @@ from river import metrics
 from online_model.context import STATS_HALF_LIFE_MS, PostingStat, PostingStats, decay_factor
 from online_model.features import pair_features
 from online_model.history import SeekerHistory
+from online_model.implicit import EMPTY_IMPLICIT, ImplicitProfile
 from online_model.ranker import Ranker
 from online_model.snapshot import Snapshot
 from online_model.text import DEFAULT_TOKENIZER, Tokenizer
@@ -70,11 +71,12 @@ def make_example(
     ctx: Any,
     *,
     tokenizer: Tokenizer = DEFAULT_TOKENIZER,
+    implicit: ImplicitProfile = EMPTY_IMPLICIT,
 ) -> dict[str, Any]:
     """A JSON-able training example: ids, time, action, and the shown pair's features.
 
-    ``history`` must be the seeker's history *before* this interaction, so an apply's own
-    features do not already count it.
+    ``history`` (and ``implicit``, derived from it) must be the seeker's *before* this
+    interaction, so an apply's own features do not already count it.
 
     Examples
     --------
@@ -96,7 +98,9 @@ def make_example(
         "action": interaction.action,
         "source": interaction.source,
         "position": interaction.position,
-        "features": pair_features(profile, history, posting, ctx, tokenizer=tokenizer),
+        "features": pair_features(
+            profile, history, posting, ctx, tokenizer=tokenizer, implicit=implicit
+        ),
     }
 
 

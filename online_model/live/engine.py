@@ -21,6 +21,10 @@ event what to recompute:
 * an apply or dismiss takes the posting out of that seeker's list at once; what it adds to
   the seeker's history (applied before in this occupation, to this employer: features) is
   ranked in by the same backfill re-rank, so an interaction costs a lookup, not a re-rank;
+* a click or save adds an engagement to the seeker's implicit profile
+  (:mod:`online_model.implicit`, derived from every posting this worker has seen, open or
+  closed): the seeker is queued for a re-rank at the next refill tick (about a second),
+  so a burst of clicks costs one re-rank;
 * a list that changed by a posting or two (one joined, left or was re-scored) is reported
   as those members only, so the sink rewrites only them;
 * a new model is picked up by :meth:`LiveEngine.sweep`, which re-ranks every active seeker
@@ -48,6 +52,7 @@ from online_model import topk
 from online_model.candidates import FilterStats, SeekerIndex
 from online_model.catalog import PostingCatalog
 from online_model.context import RankContext
+from online_model.implicit import ImplicitProfile, implicit_profile
 from online_model.live.changes import Change, SeekerListChanged
 from online_model.live.config import LiveConfig
 from online_model.live.employer_lists import EmployerLists
@@ -78,6 +83,8 @@ MAX_TOUCHED = 16
 # Interactions that put a posting in the seeker's applied or dismissed set (filtered out of
 # their list, and the seeker out of the posting's employer list); "hire" implies applying.
 LEAVING_ACTIONS = frozenset({"apply", "dismiss", "hire"})
+# Interactions that only change the implicit profile: re-ranked within a refill tick.
+ENGAGING_ACTIONS = frozenset({"click", "save"})
 
 
 def deadline_expire_at(posting: Posting) -> int:
@@ -111,6 +118,10 @@ class LiveEngine:
         self._directory: OrderedDict[str, Posting] = OrderedDict()
         # What changed since the last public method returned: each returns and clears it.
         self._changes: list[Change] = []
+        # Per seeker: the implicit profile with what it was derived from (engagements,
+        # now_ms, directory version), kept only when every engaged posting was known.
+        self._implicit: dict[str, tuple[object, ImplicitProfile]] = {}
+        self._directory_version = 0  # +1 per posting upsert: a changed posting re-derives
 
     def _emit(self, change: Change | None) -> None:
         if change is not None:
@@ -219,8 +230,28 @@ class LiveEngine:
         if leaves:
             self._take_out(seeker_id, posting_id, "interaction")
         if before is None or state.history != before.history:
-            self.lists.refill.setdefault(seeker_id, 0)
+            if interaction.action in ENGAGING_ACTIONS:
+                self.lists.urgent(seeker_id)
+            else:
+                self.lists.refill.setdefault(seeker_id, 0)
         return self._taken()
+
+    def implicit(self, seeker_id: str, state: SeekerState, now_ms: int) -> ImplicitProfile:
+        """The seeker's implicit profile at ``now_ms``, from every posting seen here (a
+        closed one a seeker engaged with still says what they like)."""
+        engagements = state.history.engagements
+        key = (engagements, now_ms, self._directory_version)
+        cached = self._implicit.get(seeker_id)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        ip = implicit_profile(
+            engagements, self.posting, now_ms=now_ms, tokenizer=self.catalog.tokenizer
+        )
+        if all(self.posting(pid) is not None for pid, _, _ in engagements):
+            self._implicit[seeker_id] = (key, ip)
+        else:
+            self._implicit.pop(seeker_id, None)  # derive again once the posting is read
+        return ip
 
     def training_example(self, interaction: Interaction) -> dict[str, object] | None:
         """The example for the trainer, with the features of the pair as it was shown;
@@ -230,7 +261,15 @@ class LiveEngine:
         if state is None or state.profile is None or posting is None or not self.has_model:
             return None
         ctx = RankContext(now_ms=interaction.ts, stats=self.snapshot.stats)
-        return make_example(interaction, state.profile, state.history, posting, ctx)
+        implicit = implicit_profile(
+            state.history.engagements,
+            self.posting,
+            now_ms=interaction.ts,
+            tokenizer=self.catalog.tokenizer,
+        )
+        return make_example(
+            interaction, state.profile, state.history, posting, ctx, implicit=implicit
+        )
 
     def rerank(self, seeker_id: str, reason: str) -> list[Change]:
         """Rank a seeker from scratch over the whole catalog."""
@@ -241,15 +280,17 @@ class LiveEngine:
         state = self.seekers[seeker_id]
         assert state.profile is not None
         c = self.config
+        ctx = self.context()
         ranked = rank_seeker(
             state.profile,
             state.history,
             self.catalog,
             self.snapshot.ranker,
-            self.context(),
+            ctx,
             k=c.seeker_list_size,
             max_per_employer=c.max_per_employer,
             filter_stats=self.filter_stats,
+            implicit=self.implicit(seeker_id, state, ctx.now_ms),
         )
         self._set_list(seeker_id, ranked.topk, reason)
         self.lists.ranked(seeker_id, self.model_version, self._clock())
@@ -317,6 +358,7 @@ class LiveEngine:
         self.lists.drop(seeker_id)
         self.index.remove(seeker_id)
         self.seekers.pop(seeker_id, None)
+        self._implicit.pop(seeker_id, None)
         self.employers.forget(seeker_id)
 
     # -- postings --------------------------------------------------------------------------
@@ -330,6 +372,7 @@ class LiveEngine:
         changes: the full rankings that follow catch-up include it anyway."""
         self._directory[posting.posting_id] = posting
         self._directory.move_to_end(posting.posting_id)
+        self._directory_version += 1
         if len(self._directory) > DIRECTORY_SIZE:
             self._directory.popitem(last=False)
         self.catalog.upsert(posting)
@@ -357,14 +400,21 @@ class LiveEngine:
             (self.index.candidates_for(posting) | self.lists.holders(posting_id))
             & self.lists.keys()
         )
+        ctx = self.context()
         pairs = []
+        implicits = []
         for seeker_id in affected:
             state = self.seekers[seeker_id]
             assert state.profile is not None
             pairs.append((state.profile, state.history))
-        ctx = self.context()
+            implicits.append(self.implicit(seeker_id, state, ctx.now_ms))
         scores = score_seekers_for_posting(
-            posting, pairs, self.snapshot.ranker, ctx, filter_stats=self.filter_stats
+            posting,
+            pairs,
+            self.snapshot.ranker,
+            ctx,
+            filter_stats=self.filter_stats,
+            implicits=implicits,
         )
         scored: list[tuple[str, float]] = []
         for seeker_id, score in zip(affected, scores.tolist(), strict=True):
@@ -506,8 +556,15 @@ class LiveEngine:
         current = self.lists.get(seeker_id)
         if state is None or state.profile is None or current is None:
             return None
+        ctx = self.context()
         items = explained_items(
-            state, current, self.catalog, self.snapshot.ranker, self.context(), posting_ids
+            state,
+            current,
+            self.catalog,
+            self.snapshot.ranker,
+            ctx,
+            posting_ids,
+            self.implicit(seeker_id, state, ctx.now_ms),
         )
         return SeekerListView(
             items=items,

@@ -83,6 +83,13 @@ class SeekerLists:
         if lost >= REFILL_SHORT_BY:
             self.short[seeker_id] = None
 
+    def urgent(self, seeker_id: str) -> None:
+        """Queue a full re-rank at the next refill, with the lists many postings short
+        (a click or save changed what the seeker's list should hold: re-rank within a tick,
+        several engagements in one tick coalesced into one re-rank)."""
+        self.refill.setdefault(seeker_id, 0)
+        self.short[seeker_id] = None
+
     def drop(self, seeker_id: str) -> None:
         """Forget the seeker's list and every queue it is in."""
         old = self._lists.pop(seeker_id, None)

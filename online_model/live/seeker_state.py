@@ -24,8 +24,8 @@ Outcome = Literal["applied", "duplicate", "stale"]
 RECENT_EVENT_IDS = 256
 
 # Interactions that change what a seeker's list may hold (applied and dismissed postings
-# are filtered out) or what their history features say.
-STATE_CHANGING_ACTIONS = frozenset({"apply", "dismiss", "hire", "save"})
+# are filtered out) or what their history says (engagements feed the implicit profile).
+STATE_CHANGING_ACTIONS = frozenset({"apply", "dismiss", "hire", "save", "click"})
 
 
 @dataclass(frozen=True)
@@ -92,8 +92,8 @@ def apply_interaction(
 ) -> tuple[SeekerState, Outcome]:
     """Fold an interaction into the seeker's history.
 
-    Impressions and clicks change no state (the trainer de-duplicates them by event id);
-    applies, dismissals, saves and hires do, and are de-duplicated here.
+    Impressions change no state (the trainer de-duplicates them by event id); clicks,
+    saves, applies, dismissals and hires do, and are de-duplicated here.
     """
     if interaction.action not in STATE_CHANGING_ACTIONS:
         return state, "applied"

@@ -1,0 +1,365 @@
+"""The implicit profile: what a seeker's own engagements say they want.
+
+Derived at rank time from the engagements in :class:`~online_model.history.SeekerHistory`
+(posting id, action, ts) and the postings behind them, looked up where the caller keeps
+postings (the worker: every posting it has seen, open or closed, so a closed posting one
+clicked still counts; an evaluation: the catalog, where closed ones drop out). An engaged
+posting not known (yet) is left out; the next ranking after it arrives includes it.
+
+Each engaged posting counts once, with the weight of its strongest engagement:
+``ACTION_WEIGHTS`` (apply and hire 3, save 2, click 1) times a recency decay that halves
+every ``HALF_LIFE_MS`` (14 days) before ``now_ms``. Dismissed postings make the negative
+side (token weights only). From these weights:
+
+* ``tokens``: per title/skill token, the share of the positive weight whose posting has it
+  (at most ``MAX_TOKENS``, the heaviest); ``token_mass`` is their sum, the weighted mean
+  number of kept tokens per engaged posting, so a posting holding them all scores 1;
+* ``occupations``, ``employers``, ``sigungu``, ``sido``: shares of the positive weight;
+* ``wage``: the weighted mean best monthly wage of engaged postings that state one.
+
+It complements the stated profile (features ``hist_*``, behaviour retrieval) and replaces
+it where the stated one is empty: a seeker who states nothing still gets candidates and
+features from what they did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+
+from online_model.catalog import PostingCatalog, best_monthly_wage, posting_text_tokens
+from online_model.context import (
+    DAY_MS,
+    PRIOR_APPLIES,
+    PRIOR_IMPRESSIONS,
+    RankContext,
+    decay_factor,
+)
+from online_model.history import SeekerHistory
+from online_model.regions import posting_region
+from online_model.text import DEFAULT_TOKENIZER, Tokenizer
+from schemas.postings import Posting
+
+ACTION_WEIGHTS: Mapping[str, float] = {"click": 1.0, "save": 2.0, "apply": 3.0, "hire": 3.0}
+NEGATIVE_ACTIONS = frozenset({"dismiss"})
+HALF_LIFE_MS = 14 * DAY_MS
+MAX_TOKENS = 40
+# Retrieval score of behaviour candidates: tokens and occupation say "what", employer and
+# 시군구 are weaker hints (a place alone must not crowd out profile candidates).
+RETRIEVAL_WEIGHTS: Mapping[str, float] = {
+    "tokens": 2.0,
+    "occupation": 2.0,
+    "employer": 1.0,
+    "sigungu": 0.5,
+}
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int32]
+Lookup = Callable[[str], Posting | None]
+
+
+@dataclass(frozen=True, slots=True)
+class ImplicitProfile:
+    """Preferences derived from engagements (see the module docstring).
+
+    Examples
+    --------
+    >>> EMPTY_IMPLICIT.empty, EMPTY_IMPLICIT.token_score(frozenset({"지게"}))
+    (True, 0.0)
+    """
+
+    tokens: Mapping[str, float] = field(default_factory=dict)
+    token_mass: float = 0.0
+    occupations: Mapping[str, float] = field(default_factory=dict)
+    employers: Mapping[str, float] = field(default_factory=dict)
+    sigungu: Mapping[str, float] = field(default_factory=dict)
+    sido: Mapping[str, float] = field(default_factory=dict)
+    wage: float | None = None
+    dismissed_tokens: Mapping[str, float] = field(default_factory=dict)
+    dismissed_mass: float = 0.0
+    engaged: frozenset[str] = frozenset()
+
+    @property
+    def empty(self) -> bool:
+        """No known engaged or dismissed posting."""
+        return not self.engaged and not self.dismissed_tokens
+
+    @property
+    def positive(self) -> bool:
+        """At least one known positive engagement."""
+        return self.token_mass > 0.0 or bool(self.occupations) or bool(self.employers)
+
+    def token_score(self, tokens: Iterable[str]) -> float:
+        """Similarity in [0, 1] of a posting's tokens to the engaged postings'."""
+        return _share(self.tokens, self.token_mass, tokens)
+
+    def dismiss_score(self, tokens: Iterable[str]) -> float:
+        """Similarity in [0, 1] of a posting's tokens to the dismissed postings'."""
+        return _share(self.dismissed_tokens, self.dismissed_mass, tokens)
+
+    def place_score(self, sigungu: str | None, sido: str | None) -> float:
+        """Share of the weight in this 시군구, or half the share in this 시도."""
+        a = self.sigungu.get(sigungu, 0.0) if sigungu else 0.0
+        b = 0.5 * self.sido.get(sido, 0.0) if sido else 0.0
+        return max(a, b)
+
+
+EMPTY_IMPLICIT = ImplicitProfile()
+
+
+def _share(weights: Mapping[str, float], mass: float, tokens: Iterable[str]) -> float:
+    if mass <= 0.0:
+        return 0.0
+    return min(1.0, sum(weights.get(t, 0.0) for t in tokens) / mass)
+
+
+# Postings are immutable values; a hit saves re-tokenizing an engaged posting per ranking.
+@lru_cache(maxsize=65536)
+def _tokens(posting: Posting, tokenizer: Tokenizer) -> frozenset[str]:
+    return posting_text_tokens(posting, tokenizer)
+
+
+def _shares(weights: Mapping[str, float], total: float) -> dict[str, float]:
+    return {k: w / total for k, w in sorted(weights.items())}
+
+
+def _top_tokens(
+    per_posting: list[tuple[float, frozenset[str]]],
+) -> tuple[dict[str, float], float]:
+    total = sum(w for w, _ in per_posting)
+    if total <= 0.0:
+        return {}, 0.0
+    acc: dict[str, float] = {}
+    for w, tokens in per_posting:
+        for t in tokens:
+            acc[t] = acc.get(t, 0.0) + w
+    # Heaviest first, ties by token: the same engagements give the same profile everywhere.
+    kept = sorted(acc.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_TOKENS]
+    shares = {t: w / total for t, w in kept}
+    return shares, sum(shares.values())
+
+
+def implicit_profile(
+    engagements: Iterable[tuple[str, str, int]],
+    lookup: Lookup,
+    *,
+    now_ms: int,
+    tokenizer: Tokenizer = DEFAULT_TOKENIZER,
+) -> ImplicitProfile:
+    """The implicit profile of ``engagements`` (posting id, action, ts) at ``now_ms``.
+
+    Parameters
+    ----------
+    engagements
+        As :attr:`SeekerHistory.engagements` holds them.
+    lookup
+        Posting id to the posting (None when unknown: left out).
+    now_ms
+        The ranking time (``RankContext.now_ms``); recency decays towards it.
+    tokenizer
+        The catalog's tokenizer.
+
+    Examples
+    --------
+    >>> from schemas.postings import Posting, Wage
+    >>> ps = {"P1": Posting("P1", "E1", "x", "지게차 운전", 0, occupation_code="07C",
+    ...                     region_code="41590", wage=Wage("monthly", 3_000_000)),
+    ...       "P2": Posting("P2", "E2", "x", "간호사", 0, occupation_code="041")}
+    >>> ip = implicit_profile([("P1", "apply", 0), ("P2", "click", 0), ("P9", "click", 0)],
+    ...                       ps.get, now_ms=0)
+    >>> ip.occupations
+    {'041': 0.25, '07C': 0.75}
+    >>> round(ip.token_score(frozenset({"지게", "게차", "운전"})), 3), ip.wage
+    (0.818, 3000000.0)
+    >>> ip.place_score("41590", "41"), sorted(ip.engaged)
+    (0.75, ['P1', 'P2'])
+    >>> old = implicit_profile([("P1", "click", 0), ("P2", "click", HALF_LIFE_MS)],
+    ...                        ps.get, now_ms=HALF_LIFE_MS)
+    >>> round(old.occupations["041"], 3)  # the recent click weighs twice the old one
+    0.667
+    """
+    best: dict[str, float] = {}
+    negative: dict[str, float] = {}
+    for pid, action, ts in engagements:
+        recency = decay_factor(now_ms - ts, HALF_LIFE_MS)
+        if action in NEGATIVE_ACTIONS:
+            negative[pid] = max(negative.get(pid, 0.0), recency)
+            continue
+        w = ACTION_WEIGHTS.get(action, 0.0) * recency
+        if w > 0.0:
+            best[pid] = max(best.get(pid, 0.0), w)
+    positive: list[tuple[float, frozenset[str]]] = []
+    occupations: dict[str, float] = {}
+    employers: dict[str, float] = {}
+    sigungu: dict[str, float] = {}
+    sido: dict[str, float] = {}
+    wage_sum = wage_weight = 0.0
+    engaged: set[str] = set()
+    for pid in sorted(best):
+        posting = lookup(pid)
+        if posting is None:
+            continue
+        w = best[pid]
+        engaged.add(pid)
+        positive.append((w, _tokens(posting, tokenizer)))
+        if posting.occupation_code:
+            occupations[posting.occupation_code] = occupations.get(posting.occupation_code, 0) + w
+        employers[posting.employer_id] = employers.get(posting.employer_id, 0.0) + w
+        gu, do = posting_region(posting)
+        if gu:
+            sigungu[gu] = sigungu.get(gu, 0.0) + w
+        if do:
+            sido[do] = sido.get(do, 0.0) + w
+        offered = best_monthly_wage(posting)
+        if offered is not None:
+            wage_sum += w * offered
+            wage_weight += w
+    dismissed: list[tuple[float, frozenset[str]]] = []
+    for pid in sorted(negative):
+        posting = lookup(pid)
+        if posting is not None:
+            dismissed.append((negative[pid], _tokens(posting, tokenizer)))
+    total = sum(w for w, _ in positive)
+    tokens, mass = _top_tokens(positive)
+    d_tokens, d_mass = _top_tokens(dismissed)
+    if total <= 0.0 and not d_tokens:
+        return EMPTY_IMPLICIT
+    return ImplicitProfile(
+        tokens=tokens,
+        token_mass=mass,
+        occupations=_shares(occupations, total) if total > 0 else {},
+        employers=_shares(employers, total) if total > 0 else {},
+        sigungu=_shares(sigungu, total) if total > 0 else {},
+        sido=_shares(sido, total) if total > 0 else {},
+        wage=wage_sum / wage_weight if wage_weight > 0 else None,
+        dismissed_tokens=d_tokens,
+        dismissed_mass=d_mass,
+        engaged=frozenset(engaged),
+    )
+
+
+# -- over the catalog (vectorized) -------------------------------------------------------
+
+
+def token_scores(catalog: PostingCatalog, weights: Mapping[str, float], mass: float) -> FloatArray:
+    """Per catalog slot, :meth:`ImplicitProfile.token_score` (or ``dismiss_score``)."""
+    out = np.zeros(catalog.size, dtype=np.float64)
+    if mass <= 0.0:
+        return out
+    for token, w in weights.items():
+        code = catalog.tokens.get(token)
+        if code >= 0:
+            # Each posting list holds a slot at most once, so fancy-index += is exact.
+            out[catalog.by_token[code].view()] += w
+    return np.minimum(1.0, out / mass)
+
+
+def code_shares(column: npt.NDArray[np.int32], codes: Mapping[int, float]) -> FloatArray:
+    """Per entry of an int code column, the share its code has in ``codes`` (else 0)."""
+    out = np.zeros(len(column), dtype=np.float64)
+    for code, share in codes.items():
+        if code >= 0:
+            out[column == code] = share
+    return out
+
+
+def behaviour_scores(implicit: ImplicitProfile, catalog: PostingCatalog) -> FloatArray | None:
+    """Retrieval score of every catalog slot from what the seeker engaged with.
+
+    Positive where a posting shares tokens, occupation, employer or 시군구 with engaged
+    postings (weighted by ``RETRIEVAL_WEIGHTS``; the shares carry action and recency).
+    None when there is no positive engagement.
+
+    Examples
+    --------
+    >>> from schemas.postings import Posting
+    >>> cat = PostingCatalog()
+    >>> cat.upsert(Posting("P1", "E1", "x", "지게차 운전", 0, occupation_code="07C"))
+    >>> cat.upsert(Posting("P2", "E2", "x", "지게차 기사", 0))
+    >>> cat.upsert(Posting("P3", "E3", "x", "간호사", 0, occupation_code="041"))
+    >>> ip = implicit_profile([("P1", "click", 0)], cat.get, now_ms=0)
+    >>> [round(float(s), 2) for s in behaviour_scores(ip, cat)]
+    [5.0, 1.33, 0.0]
+    """
+    if not implicit.positive:
+        return None
+    rw = RETRIEVAL_WEIGHTS
+    score = rw["tokens"] * token_scores(catalog, implicit.tokens, implicit.token_mass)
+    size = catalog.size
+    occ = {catalog.occupations.get(c): s for c, s in implicit.occupations.items()}
+    score += rw["occupation"] * code_shares(catalog.occupation[:size], occ)
+    emp = {catalog.employers.get(e): s for e, s in implicit.employers.items()}
+    score += rw["employer"] * code_shares(catalog.employer[:size], emp)
+    gu = {int(g): s for g, s in implicit.sigungu.items()}
+    score += rw["sigungu"] * code_shares(catalog.sigungu[:size], gu)
+    return score
+
+
+def catalog_implicit(
+    engagements: Iterable[tuple[str, str, int]],
+    catalog: PostingCatalog,
+    *,
+    now_ms: int,
+) -> ImplicitProfile:
+    """The implicit profile from the open postings of ``catalog`` (closed ones drop out)."""
+    return implicit_profile(engagements, catalog.get, now_ms=now_ms, tokenizer=catalog.tokenizer)
+
+
+def popularity_scores(catalog: PostingCatalog, ctx: RankContext) -> FloatArray:
+    """Per catalog slot, the decayed popularity (``context.popularity_from``) at ``ctx``.
+
+    The catalog's statistics must be synced to ``ctx.stats``.
+    """
+    size = catalog.size
+    age = np.maximum(float(ctx.now_ms) - catalog.stats_updated[:size], 0.0)
+    factor = np.exp2(-age / ctx.stats.half_life_ms)
+    rate = (catalog.applies[:size] * factor + PRIOR_APPLIES) / (
+        catalog.impressions[:size] * factor + PRIOR_IMPRESSIONS
+    )
+    out: FloatArray = np.minimum(1.0, 5.0 * rate)
+    return out
+
+
+def behaviour_candidates(
+    history: SeekerHistory,
+    implicit: ImplicitProfile | None,
+    catalog: PostingCatalog,
+    ctx: RankContext,
+    score: FloatArray,
+    cand: IntArray,
+) -> tuple[FloatArray, IntArray]:
+    """Profile-based retrieval (``score`` per slot, ``cand`` slots) merged with behaviour.
+
+    Postings with a positive :func:`behaviour_scores` join the candidates and the two
+    scores add up (the retrieval score decides which candidates survive the cap). A seeker
+    with neither a stated "what" (``score`` all zero) nor an engagement is a cold start:
+    their candidates (every posting their region accepts) are capped by recent popularity
+    rather than by freshness alone, so they get what is popular now near them.
+
+    Examples
+    --------
+    >>> from schemas.postings import Posting
+    >>> cat = PostingCatalog()
+    >>> cat.upsert(Posting("P1", "E1", "x", "지게차 운전", 0))
+    >>> cat.upsert(Posting("P2", "E2", "x", "간호사", 0))
+    >>> h = SeekerHistory(engagements=(("P1", "click", 0),))
+    >>> ctx = RankContext(now_ms=0)
+    >>> s, c = behaviour_candidates(h, None, cat, ctx, np.zeros(2), np.array([], np.int32))
+    >>> c.tolist(), s.tolist()
+    ([0], [3.0, 0.0])
+    """
+    ip = implicit
+    if ip is None:
+        ip = catalog_implicit(history.engagements, catalog, now_ms=ctx.now_ms)
+    extra = behaviour_scores(ip, catalog)
+    if extra is None:
+        if not score.any():
+            return popularity_scores(catalog, ctx), cand
+        return score, cand
+    alive = catalog.alive[: catalog.size]
+    merged = np.union1d(cand, np.flatnonzero((extra > 0) & alive)).astype(np.int32)
+    return score + extra, merged
