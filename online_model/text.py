@@ -1,8 +1,12 @@
 """Korean text to comparable tokens, behind one small interface.
 
 :class:`CharNgramTokenizer` implements :class:`Tokenizer`: character bigrams inside each
-word. No dictionary, no model, fast; robust to compounds written without spaces
-(``지게차운전`` shares ``지게``/``게차`` with ``지게차``). A morphological analyser ranked
+Korean word, and Latin-script words (``java``, ``c++``, ``node.js``) whole. No dictionary,
+no model, fast; robust to Korean compounds written without spaces (``지게차운전`` shares
+``지게``/``게차`` with ``지게차``), while an English title such as "Accounting Clerk" gives
+the words a reader would match on, not letter pairs that every English title shares. A
+word that mixes scripts (``Java개발자``) splits where the script changes. A morphological
+analyser ranked
 no better in the offline evaluation and was about 40 times slower per title
 (docs/evaluation.md, "The tokenizer decision"), so bigrams are the only tokenizer the
 product ships; the interface stays so that experiments can plug in others.
@@ -50,11 +54,39 @@ STOPWORDS: frozenset[str] = frozenset(
         "부문",
         "분야",
         "업무",
-        "the",
-        "and",
     }
 )
 
+# English words too common in job titles to say what a job is.
+ENGLISH_STOPWORDS: frozenset[str] = frozenset(
+    {
+        "a",
+        "an",
+        "and",
+        "at",
+        "for",
+        "in",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+        "job",
+        "jobs",
+        "hiring",
+        "wanted",
+        "position",
+        "new",
+    }
+)
+
+# A run of one script: Hangul (syllables and jamo), or Latin letters and digits with the
+# symbols that belong to technology names (c++, c#, node.js, .net).
+_HANGUL_RUN = r"[\uac00-\ud7a3\u3131-\u318e]+"
+_LATIN_RUN = r"\.?[0-9a-z][0-9a-z+#]*(?:\.[0-9a-z+#]+)*"
+_RUN = re.compile(f"({_HANGUL_RUN})|({_LATIN_RUN})")
+# Any word character we keep (certificate names are compared with separators removed).
 _WORD = re.compile(r"[0-9a-z\uac00-\ud7a3\u3131-\u318e]+")
 
 
@@ -105,18 +137,23 @@ def tokens_of_all(tokenizer: Tokenizer, texts: Iterable[str]) -> frozenset[str]:
 @lru_cache(maxsize=131072)
 def _char_ngrams(text: str, n: int) -> frozenset[str]:
     out: set[str] = set()
-    for word in _WORD.findall(normalize(text)):
-        if word in STOPWORDS:
+    for hangul, latin in _RUN.findall(normalize(text)):
+        if latin:
+            # Whole words; a lone digit ("3교대", "1명") says nothing about the job.
+            if latin not in ENGLISH_STOPWORDS and not (latin.isdigit() and len(latin) == 1):
+                out.add(latin)
+        elif hangul in STOPWORDS:
             continue
-        if len(word) <= n:
-            out.add(word)
-            continue
-        out.update(word[i : i + n] for i in range(len(word) - n + 1))
+        elif len(hangul) <= n:
+            out.add(hangul)
+        else:
+            out.update(hangul[i : i + n] for i in range(len(hangul) - n + 1))
     return frozenset(out - STOPWORDS)
 
 
 class CharNgramTokenizer:
-    """Character n-grams (default bigrams) within each word; short words stay whole.
+    """Character n-grams (default bigrams) within each Korean word; short Korean words and
+    Latin-script words stay whole.
 
     Parameters
     ----------
@@ -129,7 +166,9 @@ class CharNgramTokenizer:
     >>> sorted(tok.tokens("물류센터 지게차 운전원 채용"))
     ['게차', '류센', '물류', '센터', '운전', '전원', '지게']
     >>> sorted(tok.tokens("웹 Python"))
-    ['ho', 'on', 'py', 'th', 'yt', '웹']
+    ['python', '웹']
+    >>> sorted(tok.tokens("Java백엔드 개발자 (Node.js, C++)"))
+    ['c++', 'java', 'node.js', '개발', '발자', '백엔', '엔드']
     """
 
     def __init__(self, *, n: int = 2) -> None:

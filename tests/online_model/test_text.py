@@ -1,15 +1,25 @@
-"""Tokenizers: the character bigrams the product ships, and nothing else."""
+"""Tokenizers: the character bigrams (Korean) and whole words (Latin script) the product
+ships, and nothing else."""
 
 from __future__ import annotations
 
+import csv
 import pickle
+import re
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from online_model.text import DEFAULT_TOKENIZER, STOPWORDS, CharNgramTokenizer, tokens_of_all
+from online_model.text import (
+    DEFAULT_TOKENIZER,
+    ENGLISH_STOPWORDS,
+    STOPWORDS,
+    CharNgramTokenizer,
+    normalize,
+    tokens_of_all,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -81,3 +91,62 @@ def test_the_product_does_not_use_kiwi() -> None:
     ):
         for path in (ROOT / folder).rglob("*.py"):
             assert "kiwipiepy" not in path.read_text(encoding="utf-8"), path
+
+
+# ---------------------------------------------------------------- text beyond Korean
+SARAMIN = ROOT.parent / "shared" / "data" / "postings" / "saramin_it_postings_2024.csv"
+WORK24 = ROOT.parent / "shared" / "data" / "postings" / "work24_gangnam_job_information.csv"
+
+
+def _titles(path: Path, column: str) -> list[str]:
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return [row[column] for row in csv.DictReader(f)]
+
+
+def test_latin_words_are_whole_words_not_letter_pairs() -> None:
+    tok = CharNgramTokenizer()
+    assert tok.tokens("Accounting Clerk") == {"accounting", "clerk"}
+    # Two English titles share a token only when they share a word.
+    assert not tok.tokens("Administrative Assistant") & tok.tokens("Accounting Clerk")
+
+
+def test_a_mixed_title_gives_korean_bigrams_and_english_words() -> None:
+    tok = CharNgramTokenizer()
+    assert tok.tokens("Java 백엔드 개발자") == {"java", "백엔", "엔드", "개발", "발자"}
+    # Glued scripts split where the script changes.
+    assert tok.tokens("Java백엔드") == {"java", "백엔", "엔드"}
+    assert tok.tokens("C++ / C# / Node.js / .NET") == {"c++", "c#", "node.js", ".net"}
+
+
+def test_english_filler_words_and_lone_digits_are_dropped() -> None:
+    assert CharNgramTokenizer().tokens("Jobs for the Clerk in 3 shifts") == {"clerk", "shifts"}
+
+
+def test_real_saramin_titles_keep_their_english_skill_words() -> None:
+    tok = CharNgramTokenizer()
+    titles = _titles(SARAMIN, "채용 제목")
+    with_latin = [t for t in titles if re.search(r"[A-Za-z]{3,}", t)]
+    assert len(with_latin) > 100
+    for title in with_latin:
+        tokens = tok.tokens(title)
+        for word in re.findall(r"[A-Za-z]{3,}", title):
+            if word.lower() not in ENGLISH_STOPWORDS:
+                # The word itself, or the technology name it is part of (node.js).
+                assert any(word.lower() in t for t in tokens), (title, word)
+        # No letter pair of a Latin word leaks in as a token of its own.
+        assert not {t for t in tokens if re.fullmatch(r"[a-z]{2}", t)} - {
+            w.lower() for w in re.findall(r"[A-Za-z]+", title)
+        }, title
+
+
+def test_real_work24_titles_tokenize_as_before_where_they_are_korean() -> None:
+    tok = CharNgramTokenizer()
+    for title in _titles(WORK24, "position_title"):
+        if re.search(r"[A-Za-z0-9\u3131-\u318e]", normalize(title)):
+            continue
+        # Pure Korean titles: bigrams of every non-stopword word, exactly as before.
+        words = [w for w in re.findall(r"[가-힣]+", normalize(title)) if w not in STOPWORDS]
+        want = {
+            w if len(w) <= 2 else w[i : i + 2] for w in words for i in range(max(1, len(w) - 1))
+        }
+        assert tok.tokens(title) == want - STOPWORDS, title
