@@ -8,9 +8,7 @@ Runs, one after another (so that the timings compare):
 
 1. the default simulated market (5,000 seekers, 2,000 postings, 7 days, closed loop,
    character bigrams) with seeds 1, 2 and 3 — the headline is seed 1;
-2. the region filter: the shipped one (the commuting area) against the old strict one
-   (stated 시군구/시도 only) and against none, on the same market (seed 1). The variants
-   replace ``online_model.features.accepted_regions`` in this process only;
+2. the behaviour-only scenario (seekers publish empty profiles) on a smaller market;
 3. with ``--tokenizers`` only: the Kiwi tokenizer (``bench/kiwi_tokenizer.py``, needs
    kiwipiepy, which is not a dependency) against the shipped character bigrams on the same
    market (seed 1), closed loop and search only, and their speed per title. Without the
@@ -27,11 +25,9 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 
 import online_model.features as features
@@ -46,11 +42,9 @@ from cli.eval import (
     checkpoint_line,
     evaluate_market,
 )
-from online_model import regions
 from online_model import text as tokenizers_module
 from online_model.evaluation import FATES, MODELS, EvalConfig, EvalResult
 from online_model.text import DEFAULT_TOKENIZER, Tokenizer
-from schemas.profiles import Profile
 from simulator import Market, MarketConfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,73 +100,6 @@ def run_one(
     )
     log(f"   {outcome.seconds:.1f} s")
     return Run(label, seed, loop, tokenizer.name, outcome)
-
-
-# -- the region filter: the shipped one against the old strict one and none ------------------
-
-
-@lru_cache(maxsize=65536)
-def _strict(desired: tuple[str, ...], home: str | None) -> regions.AcceptedRegions:
-    # The filter as it shipped before the offline evaluation (commit aa17dd1): the stated
-    # 시군구 and 시도 and the home 시군구; the home 시도 and its neighbours only for a
-    # seeker who states no region.
-    sigungu: set[str] = set()
-    sido: set[str] = set()
-    for code in desired:
-        if len(code) == 2 and regions.sido_of(code) is not None:
-            sido.add(code)
-        elif len(code) == 5 and regions.sido_of(code) is not None:
-            sigungu.add(regions.canonical_sigungu(code))
-    home_sido = regions.sido_of(home) if home else None
-    if home and len(home) == 5 and home_sido is not None:
-        sigungu.add(regions.canonical_sigungu(home))
-    if not desired:
-        if home_sido is None:
-            return regions.AcceptedRegions(True, frozenset(), frozenset(), frozenset())
-        sido.add(home_sido)
-        sido |= regions.sido_adjacency()[home_sido]
-    partial = frozenset(code[:2] for code in sigungu)
-    return regions.AcceptedRegions(False, frozenset(sigungu), frozenset(sido), partial)
-
-
-def strict_regions(profile: Profile) -> regions.AcceptedRegions:
-    """The old, strict region filter (an experiment, not the product)."""
-    return _strict(profile.desired_region_codes, profile.home_region_code)
-
-
-def no_region_filter(profile: Profile) -> regions.AcceptedRegions:
-    """Every region accepted: closeness is left to the region features alone."""
-    return regions.AcceptedRegions(True, frozenset(), frozenset(), frozenset())
-
-
-REGION_VARIANTS: tuple[tuple[str, Callable[[Profile], regions.AcceptedRegions], str], ...] = (
-    (
-        "strict",
-        strict_regions,
-        "the old filter: the stated 시군구/시도 and the home 시군구 (home 시도 and its "
-        "neighbours only without a stated region)",
-    ),
-    ("none", no_region_filter, "no region filter (region features only)"),
-)
-SHIPPED_REGIONS = (
-    "as shipped: the 시도 of every desired or home region and the 시도 next to them (a commute)"
-)
-
-
-@contextmanager
-def region_filter(accepted: Callable[[Profile], regions.AcceptedRegions]) -> Iterator[None]:
-    """Replace the accepted regions of every seeker for the duration (an experiment)."""
-    shipped = features.accepted_regions
-    features.accepted_regions = accepted
-    features._query.cache_clear()  # seeker queries cache the accepted regions
-    try:
-        yield
-    finally:
-        features.accepted_regions = shipped
-        features._query.cache_clear()
-
-
-# -- the tokenizer comparison ---------------------------------------------------------------
 
 
 @dataclass
@@ -326,7 +253,6 @@ def kst_day(ms: int) -> str:
 def report(
     *,
     main: list[Run],
-    region_runs: list[tuple[str, Run]],
     tokenizers: list[str],
     size: MarketSize,
     command: str,
@@ -442,7 +368,6 @@ def report(
     out += ["", vetoed_line(r), "", _fate_reading(r)]
     if behaviour is not None:
         out += ["", *behaviour_section(behaviour, behaviour_size)]
-    out += ["", *region_section(head, region_runs)]
     out += ["", *tokenizers, "", *definitions(size)]
     return "\n".join(out) + "\n"
 
@@ -476,86 +401,15 @@ def _fate_reading(r: EvalResult) -> str:
     reasons = ", ".join(f"{reason} {share:.1%}" for reason, share in by_reason if share > 0)
     return (
         f"The ranking itself loses {_share(r, 'ranked_out'):.1%} of the relevant postings; "
-        f"the hard filters veto {vetoed:.1%} ({reasons}) and retrieval never sees "
-        f"{_share(r, 'not_retrieved'):.1%}. What the filters veto, the simulated seekers "
-        "would still apply to: their hidden utility (`simulator/preference.py`) "
-        "makes a far 시도, a missing certificate, too little education or a low wage a "
-        "penalty weighed against the rest, never a veto, so a seeker who likes a posting "
-        "enough applies across the country or without the certificate. Our filters treat "
-        "these as a hard no, on purpose (see the region filter below)."
-    )
-
-
-def region_section(head: Run, runs: list[tuple[str, Run]]) -> list[str]:
-    out = [
-        "## The region filter",
-        "",
-        "The shipped hard filter (`online_model.regions.accepted_regions`) accepts a posting "
-        "in the 시도 of every desired or home region and in the 시도 next to them: where a "
-        "seeker could commute. How close a posting is inside that area is left to the "
-        "ranking, through the region features (`region_sigungu`, `region_sido`, "
-        "`region_adjacent`, `region_home`). To show why the filter is what it is, the same "
-        f"market (seed {head.seed}) is run with the filter replaced in the report's process "
-        "(`online_model.features.accepted_regions`; the product is unchanged). `rule_based` "
-        "uses the same hard filters, so it changes with them; `popularity` does not use them.",
-        "",
-        f"| accepted regions | jobmatch recall@{K} | nDCG@{K} | apply rate | list length "
-        f"| relevant vetoed by region | rule_based recall@{K} | popularity recall@{K} |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
-        _region_row(SHIPPED_REGIONS, head),
-    ]
-    texts = {name: text for name, _, text in REGION_VARIANTS}
-    for name, run in runs:
-        out.append(_region_row(texts[name], run))
-    out += ["", _region_reading(head, dict(runs))]
-    return out
-
-
-def _region_row(text: str, run: Run) -> str:
-    r = run.result
-    m = r.models["jobmatch"]
-    return (
-        f"| {text} | {recall_of(run, 'jobmatch'):.4f} | {f4(m[NDCG])} | "
-        f"{f4(m['apply_rate'])} | {list_lengths(r)['jobmatch']:.1f} | "
-        f"{_share(r, 'vetoed:region'):.1%} | {recall_of(run, 'rule_based'):.4f} | "
-        f"{recall_of(run, 'popularity'):.4f} |"
-    )
-
-
-def _region_reading(head: Run, by_name: dict[str, Run]) -> str:
-    strict, none = by_name.get("strict"), by_name.get("none")
-    if strict is None or none is None:
-        return ""
-    shipped = recall_of(head, "jobmatch")
-    old = recall_of(strict, "jobmatch")
-    free = recall_of(none, "jobmatch")
-    old_vs_pop = old / recall_of(strict, "popularity")
-    if old_vs_pop < 1.0:
-        against = "below the popularity baseline, which ignores regions"
-    elif old_vs_pop < 1.1:
-        against = "no better than the popularity baseline, which ignores regions"
-    else:
-        against = "above the popularity baseline, but far below what the ranking can do"
-    screen_shipped = head.result.models["jobmatch"]["apply_rate"] or 0.0
-    screen_free = none.result.models["jobmatch"]["apply_rate"] or 0.0
-    return (
-        f"The old filter vetoed {_share(strict.result, 'vetoed:region'):.1%} of the postings "
-        f"the seekers would apply to and held `jobmatch` to recall@{K} {old:.3f} "
-        f"({old_vs_pop:.2f}× `popularity`): {against}. The commuting area vetoes "
-        f"{_share(head.result, 'vetoed:region'):.1%} and reaches {shipped:.3f} "
-        f"({shipped / recall_of(head, 'popularity'):.2f}× `popularity`), "
-        f"{shipped / free:.0%} of the {free:.3f} reached with no region filter at all: it "
-        f"wins back {(shipped - old) / (free - old):.0%} of what the old filter lost, and on "
-        f"the first screen it keeps {screen_shipped / screen_free:.0%} of what no filter "
-        f"reaches (apply rate {screen_shipped:.3f} against {screen_free:.3f}). What it still "
-        "vetoes are postings in a 시도 that neither holds nor borders any place the seeker "
-        "named. The simulated seekers apply there at times (a far 시도 weighs −1 against +1 "
-        "for the same city in "
-        "their hidden utility: a penalty, not a veto), so this market rewards dropping the "
-        "filter. We keep the commuting area as a hard limit all the same: the regions a "
-        "seeker states are the only evidence we have of where they can work, and a posting "
-        "beyond commuting reach is a slot wasted for a real seeker, a cost the simulator "
-        "does not price."
+        f"the hard filters veto {f'{vetoed:.1%} ({reasons})' if reasons else 'none'} and "
+        f"retrieval never sees "
+        f"{_share(r, 'not_retrieved'):.1%}. The only hard filters left are what truly "
+        'excludes (closed, expired, already applied, dismissed; docs/model.md, "Hard and '
+        'soft rules"), and a posting they exclude is not relevant either, so nothing '
+        "relevant is vetoed. A far 시도, a missing certificate, too little education or a "
+        "low wage are features that rank a posting down (`region_outside`, "
+        "`cert_missing`, `edu_short`, `wage_below`), as the simulated seekers' hidden "
+        "utility (`simulator/preference.py`) weighs them: a penalty, never a veto."
     )
 
 
@@ -764,10 +618,6 @@ def main(argv: list[str] | None = None) -> int:
     behaviour = run_one(
         "behaviour-only", seed=head.seed, size=behaviour_size, scenario="behaviour-only"
     )
-    region_runs = []
-    for name, accepted, _ in REGION_VARIANTS:
-        with region_filter(accepted):
-            region_runs.append((name, run_one(f"region filter: {name}", seed=head.seed, size=size)))
     if args.tokenizers:
         kiwi = kiwi_tokenizer.KiwiTokenizer()
         compared = [head]
@@ -792,7 +642,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     text = report(
         main=main_runs,
-        region_runs=region_runs,
         tokenizers=tokenizers,
         size=size,
         command=command,
