@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from online_model.catalog import PostingCatalog
 from online_model.context import RankContext
+from online_model.implicit import implicit_profile
 from online_model.live.seeker_state import SeekerState, apply_interaction, apply_profile_event
 from online_model.recommend import rank_seeker
 from online_model.snapshot import Snapshot
@@ -56,6 +57,10 @@ def recompute_lists(
     for seeker_id, state in sorted(seekers.items()):
         if state.profile is None:
             continue
+        # As a worker derives it: from every posting seen, open or closed.
+        implicit = implicit_profile(
+            state.history.engagements, seen.get, now_ms=ctx.now_ms, tokenizer=catalog.tokenizer
+        )
         ranked = rank_seeker(
             state.profile,
             state.history,
@@ -64,6 +69,7 @@ def recompute_lists(
             ctx,
             k=settings.seeker_list_size,
             max_per_employer=settings.max_per_employer,
+            implicit=implicit,
         )
         out[seeker_id] = [(item.posting_id, item.score) for item in ranked.topk.items()]
     return out
