@@ -194,18 +194,43 @@ async def start(settings: Settings, *, host: str = "127.0.0.1", port: int = 8080
 
 
 async def serve(settings: Settings, *, host: str, port: int) -> None:
-    """Run the portal until SIGTERM or cancelled (Ctrl-C); says at start if Redis is down."""
-    portal = await start(settings, host=host, port=port)
-    log.info("portal at %s (Redis key prefix %r)", portal.url, settings.key_prefix)
+    """Run the portal until SIGTERM, SIGINT (Ctrl-C, then ``KeyboardInterrupt``) or
+    cancellation; says at start if Redis is down.
+
+    Both signals are handled from before the first request to the end: a signal that
+    arrives while the portal is starting or still asking Redis whether it answers stops
+    it as well, instead of racing a handler installed later."""
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    interrupted = False
+
+    def on_sigint() -> None:
+        nonlocal interrupted
+        interrupted = True
+        stopping.set()
+
+    # A supervisor (make demo, systemd) stops it with SIGTERM: close the sockets cleanly.
+    loop.add_signal_handler(signal.SIGTERM, stopping.set)
+    loop.add_signal_handler(signal.SIGINT, on_sigint)
     try:
-        await portal.reader.ping()
+        portal = await start(settings, host=host, port=port)
+        log.info("portal at %s (Redis key prefix %r)", portal.url, settings.key_prefix)
+        check = asyncio.ensure_future(_say_if_redis_is_down(portal.reader))
+        try:
+            await stopping.wait()
+        finally:
+            check.cancel()
+            await portal.stop()
+            log.info("portal stopped")
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
+        loop.remove_signal_handler(signal.SIGINT)
+    if interrupted:
+        raise KeyboardInterrupt
+
+
+async def _say_if_redis_is_down(reader: PortalReader) -> None:
+    try:
+        await reader.ping()
     except RedisUnavailable as exc:
         log.error("portal started, but cannot read Redis yet: %s", exc)
-    stopping = asyncio.Event()
-    # A supervisor (make demo, systemd) stops it with SIGTERM: close the sockets cleanly.
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopping.set)
-    try:
-        await stopping.wait()
-    finally:
-        await portal.stop()
-        log.info("portal stopped")

@@ -20,6 +20,7 @@ from online_model.text import (
     normalize,
     tokens_of_all,
 )
+from tests.shared_data import POSTINGS_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -94,8 +95,8 @@ def test_the_product_does_not_use_kiwi() -> None:
 
 
 # ---------------------------------------------------------------- text beyond Korean
-SARAMIN = ROOT.parent / "shared" / "data" / "postings" / "saramin_it_postings_2024.csv"
-WORK24 = ROOT.parent / "shared" / "data" / "postings" / "work24_gangnam_job_information.csv"
+SARAMIN = POSTINGS_DIR / "saramin_it_postings_2024.csv"
+WORK24 = POSTINGS_DIR / "work24_gangnam_job_information.csv"
 
 
 def _titles(path: Path, column: str) -> list[str]:
