@@ -115,7 +115,7 @@ class TopicTail:
 
         loop = asyncio.get_running_loop()
         give_up_at = loop.time() + max_wait_s
-        while True:
+        while not done():
             read_before = self.records_read
             try:
                 async with self._progress:
@@ -125,6 +125,7 @@ class TopicTail:
             except TimeoutError:
                 if self.records_read == read_before or loop.time() >= give_up_at:
                     return False
+        return True
 
     async def _wait_for_partitions(self, consumer: AIOKafkaConsumer) -> list[TopicPartition]:
         waited = 0.0
