@@ -199,11 +199,19 @@ def test_hostile_messages_are_dead_lettered_and_nothing_stops(
     print(f"first worker stopped on SIGTERM in {stopped_in:.1f} s")
     s3 = ProfileEvent("ok-S3", now, "upsert", "S3", forklift_seeker("S3"))
     kcat_produce(kafka_topics, "profiles", [valid(s3)])
-    wait_for(
-        lambda: set(list_of(reader, keys, "S3")) == {"P1", "P2"},
-        timeout=60,
-        what="S3's list, after the rebalance",
-    )
+    try:
+        wait_for(
+            lambda: set(list_of(reader, keys, "S3")) == {"P1", "P2"},
+            timeout=60,
+            what="S3's list, after the rebalance",
+        )
+    except TimeoutError as exc:
+        # Seen once in CI under load (2026-12-07), not reproduced alone: say where it stood.
+        tail = second.log_path.read_text(errors="replace")[-4000:]
+        raise AssertionError(
+            f"{exc}; S3's list {list_of(reader, keys, 'S3')}; second worker's health "
+            f"{second.health()}; its log ends:\n{tail}"
+        ) from exc
 
 
 def test_the_web_port_listens_on_loopback_only(start_worker: StartWorker) -> None:
