@@ -159,3 +159,35 @@ async def commit_revoked(app: faust.App, revoked: set[TP], processed: ProcessedO
     offsets = processed.take(revoked)
     if offsets:
         await app.consumer._commit_offsets(offsets, start_new_transaction=False)
+
+
+def commit_blocked(consumer: object) -> dict[str, str]:
+    """Partitions whose acknowledged offsets Faust will not commit, with why.
+
+    faust-streaming commits, per partition, the run of consecutive acknowledged offsets
+    that starts at the committed one; when the first acknowledged offset is more than one
+    past the committed offset it commits nothing (``Consumer._new_offset``), and keeps
+    not committing until the missing offsets are acknowledged. With no commit under way
+    and no missing offset still being handled, that never happens: the commit stopped.
+    Read from the consumer's private bookkeeping, for the log.
+    """
+    if getattr(consumer, "_commit_fut", None) is not None:
+        return {}  # a commit under way has taken offsets off the acknowledged list
+    acked_by_tp = getattr(consumer, "_acked", {})
+    committed_by_tp = getattr(consumer, "_committed_offset", {})
+    read_by_tp = getattr(consumer, "_read_offset", {})
+    unacked = list(getattr(consumer, "_unacked_messages", ()))
+    blocked = {}
+    for tp, acked in list(acked_by_tp.items()):
+        committed = committed_by_tp.get(tp)
+        if not acked or not committed or min(acked) - committed <= 1:
+            continue
+        pending = sorted(m.offset for m in unacked if m.tp == tp)
+        if pending and pending[0] < min(acked):
+            continue  # the missing offsets are still being handled
+        blocked[f"{tp.topic}[{tp.partition}]"] = (
+            f"committed {committed}, first acknowledged {min(acked)} ({len(acked)} waiting), "
+            f"read {read_by_tp.get(tp)}, unacknowledged {pending[:5]}"
+            + ("..." if len(pending) > 5 else "")
+        )
+    return blocked

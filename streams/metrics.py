@@ -145,6 +145,11 @@ REDIS_WRITE_BLOCKED = Gauge(
     "1 while this worker's Redis writes fail for this reason (streams.redis_health.REASONS).",
     ["reason"],
 )
+CONSUMPTION_PAUSED = Gauge(
+    "jobmatch_consumption_paused",
+    "1 while this worker has paused its event partitions: Redis refuses its writes for a "
+    "reason that needs an operator (streams.consumption_pause).",
+)
 REDIS_WRITE_ERRORS = Counter(
     "jobmatch_redis_write_errors_total",
     "Failed Redis write round trips, by reason; the marks are kept and retried.",

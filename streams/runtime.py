@@ -11,6 +11,7 @@ import faust
 from online_model.live.engine import LiveEngine
 from settings import Settings
 from streams.channels import Channels
+from streams.consumption_pause import ConsumptionPause
 from streams.dead_letters import DeadLetterSink
 from streams.feeds import CatalogFeed, ModelFeed
 from streams.lag import ProcessedOffsets
@@ -34,6 +35,7 @@ class Runtime:
     trainer: TrainerService
     redis_marker: MarkerWatch
     rebuild: Rebuild
+    pause: ConsumptionPause
     processed: ProcessedOffsets = field(default_factory=ProcessedOffsets)
     # The partition of every seeker (profiles/interactions) and posting this worker handled
     # an event of: after a rebalance, whether it still owns them (streams.worker.owned_keys).

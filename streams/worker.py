@@ -23,9 +23,10 @@ from streams import metrics
 from streams.agents import register_agents
 from streams.app import create_app
 from streams.channels import create_channels
+from streams.consumption_pause import ConsumptionPause
 from streams.dead_letters import DeadLetterSink
 from streams.feeds import CatalogFeed, ModelFeed
-from streams.lag import STUCK_AFTER_S, KafkaProbe, commit_revoked
+from streams.lag import STUCK_AFTER_S, KafkaProbe, commit_blocked, commit_revoked
 from streams.posting_display import PostingRecord
 from streams.redis_health import ADVICE, probe_redis
 from streams.redis_keys import RedisKeys
@@ -43,6 +44,7 @@ SWEEP_TICK_S = 1.0
 RECOVERY_CHUNK = 25
 EXPIRY_CHECK_S = 30.0
 GAUGES_S = 5.0
+PAUSE_CHECK_S = 1.0  # pause or resume consumption as Redis refuses or takes writes
 REBUILD_TICK_S = 1.0  # one chunk of a Redis rebuild per tick (streams.redis_rebuild)
 # On a rebalance, how long the lists of the events handled so far may take to be written
 # before the partitions are let go (Faust's whole revocation must fit in the session).
@@ -106,9 +108,10 @@ def build_worker(settings: Settings) -> Runtime:
         trainer=TrainerService(settings, model_feed),
         redis_marker=MarkerWatch(writer),
         rebuild=Rebuild(lambda: rebuild_plan(rt)),
+        pause=ConsumptionPause(app, _families_of(settings)),
     )
     register_agents(rt)
-    kafka_probe = KafkaProbe(app, _families(rt), rt.processed)
+    kafka_probe = KafkaProbe(app, _families_of(settings), rt.processed)
     _register_background(rt, kafka_probe)
     register_pages(app, lambda: _health(rt, kafka_probe))
     return rt
@@ -207,6 +210,10 @@ def _register_background(rt: Runtime, kafka_probe: KafkaProbe) -> None:
         if await rt.redis_marker.lost():
             rt.rebuild.start()
 
+    @app.timer(PAUSE_CHECK_S)
+    async def pause_while_redis_refuses() -> None:
+        rt.pause.check(rt.writer.health.fault)
+
     @app.timer(REBUILD_TICK_S)
     async def rebuild_redis() -> None:
         if not rt.rebuild.active:
@@ -222,7 +229,9 @@ def _register_background(rt: Runtime, kafka_probe: KafkaProbe) -> None:
     async def gauges() -> None:
         stats = engine.list_stats(by_group_exposure=next(ticks) % GROUP_EXPOSURE_EVERY == 0)
         metrics.publish_list_stats(stats, engine.take_filter_stats().as_dict())
-        await kafka_probe(watch_progress=rt.ready.is_set())
+        await kafka_probe(watch_progress=rt.ready.is_set() and not rt.pause.paused)
+        for partition, why in commit_blocked(app.consumer).items():
+            log.warning("commit of %s cannot advance: %s", partition, why)
 
 
 def rebuild_plan(rt: Runtime) -> Iterator[Callable[[], None]]:
@@ -286,7 +295,7 @@ async def _health(rt: Runtime, kafka_probe: KafkaProbe) -> dict[str, object]:
     in words an operator can act on (docs/operations.md has the runbook)."""
     engine = rt.engine
     started = rt.ready.is_set()
-    kafka = await kafka_probe(watch_progress=started)
+    kafka = await kafka_probe(watch_progress=started and not rt.pause.paused)
     not_ready: list[str] = []
     if not started:
         not_ready.append("starting: reading the catalog and the model")
@@ -304,6 +313,10 @@ async def _health(rt: Runtime, kafka_probe: KafkaProbe) -> dict[str, object]:
             f"Redis writes failing for {time.time() - write_fault.since:.0f} s "
             f"({write_fault.reason}: {write_fault.error}); {write_fault.advice}"
         )
+        if rt.pause.paused:
+            not_ready.append(
+                "consumption paused until Redis takes writes again: the events wait in Kafka"
+            )
     elif not redis_status.reachable:
         not_ready.append(f"Redis does not answer ({redis_status.error}); {ADVICE['unreachable']}")
     if rt.rebuild.active:
@@ -321,6 +334,7 @@ async def _health(rt: Runtime, kafka_probe: KafkaProbe) -> dict[str, object]:
             "write_fault": write_fault.to_obj() if write_fault else None,
             "rebuild": rt.rebuild.to_obj(),
         },
+        "consumption": rt.pause.to_obj(),
         "rebalancing": rebalancing,
         "stuck_partitions": kafka.stuck,
         "lag": kafka.lag if started else {},
@@ -338,8 +352,9 @@ async def _health(rt: Runtime, kafka_probe: KafkaProbe) -> dict[str, object]:
     }
 
 
-def _families(rt: Runtime) -> dict[str, str]:
-    return {rt.settings.topic(f): f for f in ("postings", "profiles", "interactions")}
+def _families_of(settings: Settings) -> dict[str, str]:
+    """The event topics' names, with their family names."""
+    return {settings.topic(f): f for f in ("postings", "profiles", "interactions")}
 
 
 def run_worker(settings: Settings, *, loglevel: str = "info") -> None:

@@ -42,7 +42,7 @@ def test_kill_9_mid_stream_then_restart_loses_and_doubles_nothing(
     # Kill it for good in the middle of the stream: no flush, no commit, no goodbye.
     wait_for(
         lambda: worker.counter("jobmatch_events_total", topic="interactions") >= 2000,
-        timeout=120,
+        timeout=300,  # a progress point, not a speed claim: a loaded machine is slow
         interval=0.1,
         what="2,000 interactions processed",
     )

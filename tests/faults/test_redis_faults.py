@@ -133,6 +133,18 @@ def test_redis_faults_heal(
         noticed = time.monotonic() - began
         assert health["redis"]["write_fault"]["reason"] == fault.reported, health
         assert any(fault.reported in reason for reason in health["not_ready"]), health
+        # A refusal that needs an operator pauses consumption: the events wait in Kafka.
+        paused = wait_for(
+            lambda: (h := worker.health()) and h["consumption"]["paused"] and h,
+            timeout=30,
+            what="consumption paused",
+        )
+        assert paused["consumption"]["reason"] == fault.reported, paused
+        wait_for(
+            lambda: (h := worker.health()) and sum(h["lag"].values()) > RATE and h,
+            timeout=30,
+            what="events waiting in Kafka while consumption is paused",
+        )
         time.sleep(max(0.0, FAULT_S - (time.monotonic() - began)))  # the fault lasting
     fault.end(kafka_topics)
     ended = time.monotonic()
@@ -149,6 +161,7 @@ def test_redis_faults_heal(
     caught_up = time.monotonic() - last_acknowledged
     health = worker.health() or {}
     assert health["ready"] is True and health["redis"]["write_fault"] is None, health
+    assert health["consumption"] == {"paused": False, "reason": None}, health
 
     assert accounted([worker]) == by_family(produced), outcomes(worker)
     compared = assert_lists_equal_recompute(kafka_topics, reader, produced)
