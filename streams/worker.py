@@ -94,6 +94,7 @@ def build_worker(settings: Settings) -> Runtime:
         render_posting=render_posting,
     )
     model_feed = ModelFeed(settings, engine)
+    families = _families_of(settings)
     rt = Runtime(
         settings=settings,
         app=app,
@@ -108,10 +109,10 @@ def build_worker(settings: Settings) -> Runtime:
         trainer=TrainerService(settings, model_feed),
         redis_marker=MarkerWatch(writer),
         rebuild=Rebuild(lambda: rebuild_plan(rt)),
-        pause=ConsumptionPause(app, _families_of(settings)),
+        pause=ConsumptionPause(app, families),
     )
     register_agents(rt)
-    kafka_probe = KafkaProbe(app, _families_of(settings), rt.processed)
+    kafka_probe = KafkaProbe(app, families, rt.processed)
     _register_background(rt, kafka_probe)
     register_pages(app, lambda: _health(rt, kafka_probe))
     return rt
@@ -313,12 +314,12 @@ async def _health(rt: Runtime, kafka_probe: KafkaProbe) -> dict[str, object]:
             f"Redis writes failing for {time.time() - write_fault.since:.0f} s "
             f"({write_fault.reason}: {write_fault.error}); {write_fault.advice}"
         )
-        if rt.pause.paused:
-            not_ready.append(
-                "consumption paused until Redis takes writes again: the events wait in Kafka"
-            )
     elif not redis_status.reachable:
         not_ready.append(f"Redis does not answer ({redis_status.error}); {ADVICE['unreachable']}")
+    if rt.pause.paused:  # also for the moment between a fault's end and a rebalance's end
+        not_ready.append(
+            "consumption paused until Redis takes writes again: the events wait in Kafka"
+        )
     if rt.rebuild.active:
         not_ready.append(
             f"rewriting every key after Redis lost them: {rt.rebuild.pending} of "

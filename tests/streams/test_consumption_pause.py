@@ -9,6 +9,7 @@ from faust.types import TP
 
 from streams import metrics
 from streams.consumption_pause import PAUSE_AFTER_S, ConsumptionPause
+from streams.lag import commit_blocked
 from streams.redis_health import WriteFault
 
 EVENTS = TP("jm.interactions", 0)
@@ -71,3 +72,32 @@ def test_an_unreachable_redis_never_pauses() -> None:
     pause = ConsumptionPause(app, {"jm.interactions"}, clock=lambda: 10_000.0)  # type: ignore[arg-type]
     pause.check(WriteFault("unreachable", "ConnectionError", since=0.0))
     assert not pause.paused and app.consumer.active == {EVENTS, OTHER}
+
+
+@dataclass
+class Message:
+    tp: TP
+    offset: int
+
+
+@dataclass
+class CommitBookkeeping:
+    """The private fields of a Faust consumer that ``commit_blocked`` reads."""
+
+    _acked: dict[TP, list[int]]
+    _committed_offset: dict[TP, int]
+    _unacked_messages: list[Message] = field(default_factory=list)
+    _read_offset: dict[TP, int] = field(default_factory=dict)
+    _commit_fut: object = None
+
+
+def test_commit_blocked_names_a_partition_whose_missing_offsets_nobody_handles() -> None:
+    stalled = CommitBookkeeping({EVENTS: [50]}, {EVENTS: 36}, _read_offset={EVENTS: 50})
+    assert list(commit_blocked(stalled)) == ["jm.interactions[0]"]
+
+    next_in_line = CommitBookkeeping({EVENTS: [37, 38]}, {EVENTS: 36})
+    assert commit_blocked(next_in_line) == {}  # one missing offset: Faust commits past it
+    handling = CommitBookkeeping({EVENTS: [50]}, {EVENTS: 36}, [Message(EVENTS, 36)])
+    assert commit_blocked(handling) == {}
+    committing = CommitBookkeeping({EVENTS: [50]}, {EVENTS: 36}, _commit_fut=object())
+    assert commit_blocked(committing) == {}
