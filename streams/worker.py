@@ -56,6 +56,7 @@ def live_config(settings: Settings) -> LiveConfig:
         seeker_list_size=settings.seeker_list_size,
         posting_list_size=settings.posting_list_size,
         max_per_employer=settings.max_per_employer,
+        seeker_list_reserve=settings.seeker_list_reserve,
         sweep_horizon_seconds=settings.sweep_horizon_seconds,
         seeker_ttl_seconds=settings.seeker_ttl_seconds,
     )
