@@ -137,6 +137,49 @@ async def run(engine: LiveEngine, closes: int, *, redis: bool, seed: int) -> dic
     }
 
 
+def timers(engine: LiveEngine, *, samples: int = 50, seed: int = 7) -> None:
+    """What one tick of each periodic job of streams/worker.py costs on this engine, and
+    its share of a core at the worker's intervals (docs/architecture.md, "Timers")."""
+    from streams.worker import EXPIRY_CHECK_S, GAUGES_S, GROUP_EXPOSURE_EVERY, SWEEP_TICK_S
+
+    rng = random.Random(seed)
+    horizon = engine.config.sweep_horizon_seconds
+
+    def each(fn: Callable[[], object], n: int) -> float:
+        t0 = time.perf_counter()
+        for _ in range(n):
+            fn()
+        return (time.perf_counter() - t0) / n
+
+    now_ms = OFFLINE_START_MS
+    expiry = each(lambda: engine.expired_postings(now_ms), 5)
+    gauges = each(engine.list_stats, 5)
+    exposure = each(lambda: engine.list_stats(by_group_exposure=True), 2)
+    seekers = rng.sample(sorted(engine.lists.keys()), samples)
+    rerank = each(lambda: engine.rerank(seekers.pop(), "sweep"), samples)
+    postings = [
+        p for pid in rng.sample(sorted(engine.catalog), samples) if (p := engine.catalog.get(pid))
+    ]
+    refan = each(lambda: engine._fan_out(postings.pop(), reason="sweep"), samples)
+    engine._taken()
+    n_seekers, n_postings = len(engine.lists), len(engine.catalog)
+    rows = [
+        ("posting expiry check", EXPIRY_CHECK_S, expiry, expiry / EXPIRY_CHECK_S),
+        ("gauges (list stats)", GAUGES_S, gauges, gauges / GAUGES_S),
+        (
+            "gauges, exposure by group",
+            GAUGES_S * GROUP_EXPOSURE_EVERY,
+            exposure,
+            exposure / (GAUGES_S * GROUP_EXPOSURE_EVERY),
+        ),
+        ("seeker sweep, per seeker", SWEEP_TICK_S, rerank, rerank * n_seekers / horizon),
+        ("posting sweep (dropped), per posting", SWEEP_TICK_S, refan, refan * n_postings / horizon),
+    ]
+    print(f"timers at {n_seekers:,} seekers x {n_postings:,} postings (horizon {horizon:.0f} s)")
+    for name, every, cost, share in rows:
+        print(f"  {name:38s} every {every:6.0f} s: {cost * 1000:8.2f} ms, {share:6.1%} of a core")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seekers", type=int, default=20_000)
@@ -145,11 +188,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--quick", action="store_true", help="2k seekers x 2k postings")
     parser.add_argument("--redis", action="store_true", help="time the write to real Redis")
+    parser.add_argument("--timers", action="store_true", help="also time the worker's timers")
     args = parser.parse_args(argv)
     if args.quick:
         args.seekers, args.postings, args.closes = 2_000, 2_000, 50
     engine = build(args.seekers, args.postings, args.seed)
     asyncio.run(run(engine, args.closes, redis=args.redis, seed=args.seed))
+    if args.timers:
+        timers(engine)
 
 
 if __name__ == "__main__":

@@ -117,6 +117,8 @@ class LiveEngine:
         self.seekers: dict[str, SeekerState] = {}  # owned seekers, active or not
         self.lists = SeekerLists()  # owned active seekers with a list
         self.employers = EmployerLists(self.config.posting_list_size)
+        # Open postings, oldest first (the value, when it was last fanned out, is no longer
+        # read: no timer re-fans postings, see docs/architecture.md "Timers").
         self._posting_swept: OrderedDict[str, float] = OrderedDict()
         # The latest version of every posting seen, open or closed (bounded, oldest out):
         # an apply's history entry (its occupation and employer) must not depend on
@@ -509,32 +511,10 @@ class LiveEngine:
             done += 1
         return done, self._taken()
 
-    def sweep_postings(self, budget: int) -> tuple[int, list[Change]]:
-        """Refresh the employer lists of up to ``budget`` postings, oldest refresh first."""
-        horizon = self.config.sweep_horizon_seconds
-        now = self._clock()
-        done = 0
-        while self._posting_swept and done < budget and self.has_model:
-            posting_id, swept_at = next(iter(self._posting_swept.items()))
-            if now - swept_at < horizon:
-                break
-            self._posting_swept.move_to_end(posting_id)
-            self._posting_swept[posting_id] = now
-            posting = self.catalog.get(posting_id)
-            if posting is not None:
-                self._fan_out(posting, reason="sweep")
-            done += 1
-        return done, self._taken()
-
     def sweep_budget(self, interval_s: float) -> int:
         """Seekers to re-rank per tick so the whole set is covered within the horizon."""
         horizon = max(self.config.sweep_horizon_seconds, 1e-3)
         return max(1, math.ceil(len(self.lists.ranked_at) * interval_s / horizon))
-
-    def posting_sweep_budget(self, interval_s: float) -> int:
-        """Postings to refresh per tick so every employer list is within the horizon."""
-        horizon = max(self.config.sweep_horizon_seconds, 1e-3)
-        return max(1, math.ceil(len(self.catalog) * interval_s / horizon))
 
     @property
     def pending_refill(self) -> int:
