@@ -244,7 +244,8 @@ class TopKList:
 
     def ids(self) -> list[str]:
         """Posting ids, best first."""
-        return [str(p) for p in self.posting_ids.tolist()]
+        ids: list[str] = self.posting_ids.tolist()
+        return ids
 
     def items(self) -> list[TopKItem]:
         """The items, best first."""
@@ -252,7 +253,8 @@ class TopKList:
 
     def reserve_ids(self) -> list[str]:
         """Posting ids of the reserve, best first (not shown; they move up as items leave)."""
-        return [str(p) for p in self._ids[self._n :].tolist()]
+        ids: list[str] = self._ids[self._n :].tolist()
+        return ids
 
     def reserve_items(self) -> list[TopKItem]:
         return self._items(self._n, len(self._ids))
@@ -260,7 +262,8 @@ class TopKList:
     def window_ids(self) -> list[str]:
         """The list's and the reserve's posting ids: every candidate a change to which can
         change the list without a full ranking."""
-        return [str(p) for p in self._ids.tolist()]
+        ids: list[str] = self._ids.tolist()
+        return ids
 
     def _items(self, start: int, stop: int) -> list[TopKItem]:
         return [
@@ -618,12 +621,34 @@ def remove(current: TopKList, posting_id: str) -> TopKList | None:
     >>> remove(remove(lst, "P1"), "P2") is None  # the reserve ran out: P4 is not known
     True
     """
-    if posting_id not in current._ids.tolist():
+    window = current._ids.tolist()
+    if posting_id not in window:
         return current
     if not current.exact:
         return None
+    at = window.index(posting_id)
+    if at >= current._n:
+        # A reserve item the passes did not take: the list stays, the reserve loses it.
+        return _without_reserve_item(current, at)
     seq = [c for c in current._window() if c[1] != posting_id]
     return _changed(current, seq)
+
+
+def _without_reserve_item(current: TopKList, at: int) -> TopKList:
+    return TopKList(
+        np.delete(current._ids, at),
+        np.delete(current._employers, at),
+        np.delete(current._scores, at),
+        np.delete(current._flags, at),
+        current._n,
+        current.k,
+        current.max_per_employer,
+        current.n_explore,
+        current.reserve,
+        current._main_bound,
+        current._low_bound,
+        current._holes,
+    )
 
 
 def without(current: TopKList, posting_id: str) -> TopKList:

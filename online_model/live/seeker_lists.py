@@ -66,21 +66,18 @@ class SeekerLists:
     def put(self, seeker_id: str, new: topk.TopKList) -> topk.TopKList | None:
         """Make ``new`` the seeker's list; returns the one it replaces."""
         old = self._lists.get(seeker_id)
-        if old is not None:
-            self._index(old, seeker_id, -1, new)
-        self._index(new, seeker_id, +1, old)
+        new_window, new_shown = set(new.window_ids()), set(new.ids())
+        old_window, old_shown = (
+            (set(old.window_ids()), set(old.ids())) if old is not None else (set(), set())
+        )
+        self._index(old_window - new_window, old_shown - new_shown, seeker_id, -1)
+        self._index(new_window - old_window, new_shown - old_shown, seeker_id, +1)
         self._lists[seeker_id] = new
         return old
 
-    def _index(
-        self, lst: topk.TopKList, seeker_id: str, sign: int, other: topk.TopKList | None
-    ) -> None:
-        """Add (``sign`` +1) or take out (-1) the index entries of ``lst`` that ``other``
-        (the list replacing it or replaced by it) does not have."""
-        window, shown = set(lst.window_ids()), set(lst.ids())
-        if other is not None:
-            window -= set(other.window_ids())
-            shown -= set(other.ids())
+    def _index(self, window: set[str], shown: set[str], seeker_id: str, sign: int) -> None:
+        """Add (``sign`` +1) or take out (-1) the seeker's entries for postings of its
+        list or reserve (``window``) and of its list (``shown``)."""
         for posting_id in window:
             if sign > 0:
                 self._holders.setdefault(posting_id, set()).add(seeker_id)
@@ -118,7 +115,7 @@ class SeekerLists:
         """Forget the seeker's list and every queue it is in."""
         old = self._lists.pop(seeker_id, None)
         if old is not None:
-            self._index(old, seeker_id, -1, None)
+            self._index(set(old.window_ids()), set(old.ids()), seeker_id, -1)
         self.version.pop(seeker_id, None)
         self.ranked_at.pop(seeker_id, None)
         self.refill.pop(seeker_id, None)
