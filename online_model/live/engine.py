@@ -451,9 +451,13 @@ class LiveEngine:
 
     def expired_postings(self, now_ms: int) -> list[str]:
         """Open postings whose deadline day (KST) has ended by ``now_ms``."""
+        return self.expired_postings_among(list(self._posting_swept), now_ms)
+
+    def expired_postings_among(self, posting_ids: Collection[str], now_ms: int) -> list[str]:
+        """Those of ``posting_ids`` that are open and whose deadline day has ended."""
         return [
             pid
-            for pid in list(self._posting_swept)
+            for pid in posting_ids
             if (p := self.catalog.get(pid)) is not None
             and p.deadline is not None
             and deadline_ms(p.deadline) <= now_ms
