@@ -4,7 +4,6 @@ upsert with a later deadline may land meanwhile)."""
 
 from __future__ import annotations
 
-
 from online_model.live.engine import LiveEngine
 from online_model.normalize import deadline_ms
 from schemas.postings import Posting
