@@ -93,6 +93,7 @@ def rank_seeker(
     max_candidates: int = MAX_CANDIDATES,
     filter_stats: FilterStats | None = None,
     implicit: ImplicitProfile | None = None,
+    reserve: int = 0,
 ) -> RankedList:
     """Retrieve, filter, score and cut a seeker's list from the whole catalog.
 
@@ -106,8 +107,9 @@ def rank_seeker(
         The ranker of the current snapshot.
     ctx
         Time and per-posting statistics of the current snapshot.
-    k, max_per_employer, n_explore
-        List length, diversity cap, exploration slots (see :mod:`online_model.topk`).
+    k, max_per_employer, n_explore, reserve
+        List length, diversity cap, exploration slots, next-best candidates kept beside
+        the list (see :mod:`online_model.topk`).
     max_candidates
         Retrieval keeps at most this many candidates.
     filter_stats
@@ -151,6 +153,7 @@ def rank_seeker(
         k=k,
         max_per_employer=max_per_employer,
         n_explore=n_explore,
+        reserve=reserve,
     )
     chosen = set(lst.ids())
     rows = {

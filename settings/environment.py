@@ -91,6 +91,9 @@ class Settings:
     seeker_list_size: int = 120
     posting_list_size: int = 100
     max_per_employer: int = 3
+    # Next-best postings each seeker's list keeps in memory (never in Redis), so a closed
+    # posting's place is filled at once without a re-rank.
+    seeker_list_reserve: int = 12
     # Every active seeker is re-ranked at least once per horizon (new model, time decay).
     sweep_horizon_seconds: float = 3600.0
     # Keys of a seeker with no event for this long expire.
@@ -134,6 +137,7 @@ class Settings:
             seeker_list_size=_env_int("JOBMATCH_SEEKER_LIST_SIZE", d.seeker_list_size),
             posting_list_size=_env_int("JOBMATCH_POSTING_LIST_SIZE", d.posting_list_size),
             max_per_employer=_env_int("JOBMATCH_MAX_PER_EMPLOYER", d.max_per_employer),
+            seeker_list_reserve=_env_int("JOBMATCH_SEEKER_LIST_RESERVE", d.seeker_list_reserve),
             sweep_horizon_seconds=_env_float(
                 "JOBMATCH_SWEEP_HORIZON_SECONDS", d.sweep_horizon_seconds
             ),

@@ -11,13 +11,17 @@ event what to recompute:
 * a new or changed posting is scored against the seekers that may want it (the candidate
   index) and inserted into their lists, a closed one removed from every list that holds
   it; :func:`online_model.topk.insert` and ``remove`` say when the list alone cannot
-  decide, and then the seeker is re-ranked fully. A posting leaving a full list is such a
-  case (what moves up into its slot?): it leaves at once, and :meth:`LiveEngine.refill`
-  backfills the list with a full re-rank later: at once when the list is
+  decide, and then the seeker is re-ranked fully. Each list keeps a small **reserve** of
+  its next-best candidates in memory (``LiveConfig.seeker_list_reserve``; never written to
+  Redis), so a posting leaving a full list is replaced by the best reserve item, with its
+  score, exactly as a re-rank would place it: the sink then rewrites only those two
+  members (the closed one out, the promoted one in with its reasons). Only a list whose
+  reserve ran out (or that an employer's cap left without the next posting: the reserve
+  keeps few per employer) is left a posting short, and :meth:`LiveEngine.refill`
+  backfills it with a full re-rank later: at once when the list is
   :data:`~online_model.live.seeker_lists.REFILL_SHORT_BY` postings short, else within
   about :data:`REFILL_WITHIN_S`. In a busy market a closing posting sits on hundreds of
-  lists, so re-ranking every holder at every close cost seconds per close; a list a few
-  postings short still shows the rest in exact order;
+  lists, so re-ranking every holder at every close cost seconds per close;
 * an apply or dismiss takes the posting out of that seeker's list at once; what it adds to
   the seeker's history (applied before in this occupation, to this employer: features) is
   ranked in by the same backfill re-rank, so an interaction costs a lookup, not a re-rank;
@@ -36,8 +40,10 @@ written with. Every method that changes a list returns the
 them (:meth:`LiveEngine.render_seeker`).
 
 Employer lists hold, per worker, the best of its seekers for the posting by the same pair
-score: computed when the posting arrives or changes and again by the posting sweep within
-the horizon; a seeker who deactivates, applies or dismisses is removed at once.
+score: computed when the posting arrives or changes, and offered every seeker's freshly
+ranked postings whenever that seeker is re-ranked (a profile, the sweep, a new model); a
+seeker who deactivates, applies or dismisses is removed at once. No timer re-scores them
+(docs/architecture.md, "Timers").
 """
 
 from __future__ import annotations
@@ -46,7 +52,7 @@ import logging
 import math
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 
 from online_model import topk
 from online_model.candidates import FilterStats, SeekerIndex
@@ -111,6 +117,8 @@ class LiveEngine:
         self.seekers: dict[str, SeekerState] = {}  # owned seekers, active or not
         self.lists = SeekerLists()  # owned active seekers with a list
         self.employers = EmployerLists(self.config.posting_list_size)
+        # Open postings, oldest first (the value, when it was last fanned out, is no longer
+        # read: no timer re-fans postings, see docs/architecture.md "Timers").
         self._posting_swept: OrderedDict[str, float] = OrderedDict()
         # The latest version of every posting seen, open or closed (bounded, oldest out):
         # an apply's history entry (its occupation and employer) must not depend on
@@ -291,6 +299,7 @@ class LiveEngine:
             max_per_employer=c.max_per_employer,
             filter_stats=self.filter_stats,
             implicit=self.implicit(seeker_id, state, ctx.now_ms),
+            reserve=c.seeker_list_reserve,
         )
         self._set_list(seeker_id, ranked.topk, reason)
         self.lists.ranked(seeker_id, self.model_version, self._clock())
@@ -318,8 +327,10 @@ class LiveEngine:
             self._set_list(seeker_id, new, reason, incremental=True)
 
     def _take_out(self, seeker_id: str, posting_id: str, reason: str) -> None:
-        """A posting leaves a seeker's candidates; it leaves the list now, and when the
-        list alone cannot say what moves up, the seeker is queued for a full re-rank."""
+        """A posting leaves a seeker's candidates (closed, applied to, dismissed, no longer
+        fits): it leaves the list or reserve now, and the best reserve item moves up into
+        its place. When the reserve cannot say what moves up, the list stays a posting
+        short and the seeker is queued for a full re-rank (:meth:`refill`)."""
         current = self.lists[seeker_id]
         new = None if self.lists.refill.get(seeker_id) else topk.remove(current, posting_id)
         if new is None:
@@ -383,7 +394,11 @@ class LiveEngine:
         return self._taken()
 
     def posting_closed(self, posting_id: str, *, live: bool) -> list[Change]:
-        """A posting closed or expired: it leaves every list that holds it."""
+        """A posting closed or expired: it leaves every list and reserve that holds it.
+
+        No ranking and no rendering here: each list that showed it reports the closed id
+        and the reserve item that took its place (the sink renders that one row), a list
+        that only held it in reserve reports nothing."""
         self.catalog.remove(posting_id)
         self._posting_swept.pop(posting_id, None)
         self._emit(self.employers.drop(posting_id))
@@ -436,9 +451,13 @@ class LiveEngine:
 
     def expired_postings(self, now_ms: int) -> list[str]:
         """Open postings whose deadline day (KST) has ended by ``now_ms``."""
+        return self.expired_postings_among(list(self._posting_swept), now_ms)
+
+    def expired_postings_among(self, posting_ids: Collection[str], now_ms: int) -> list[str]:
+        """Those of ``posting_ids`` that are open and whose deadline day has ended."""
         return [
             pid
-            for pid in list(self._posting_swept)
+            for pid in posting_ids
             if (p := self.catalog.get(pid)) is not None
             and p.deadline is not None
             and deadline_ms(p.deadline) <= now_ms
@@ -496,32 +515,10 @@ class LiveEngine:
             done += 1
         return done, self._taken()
 
-    def sweep_postings(self, budget: int) -> tuple[int, list[Change]]:
-        """Refresh the employer lists of up to ``budget`` postings, oldest refresh first."""
-        horizon = self.config.sweep_horizon_seconds
-        now = self._clock()
-        done = 0
-        while self._posting_swept and done < budget and self.has_model:
-            posting_id, swept_at = next(iter(self._posting_swept.items()))
-            if now - swept_at < horizon:
-                break
-            self._posting_swept.move_to_end(posting_id)
-            self._posting_swept[posting_id] = now
-            posting = self.catalog.get(posting_id)
-            if posting is not None:
-                self._fan_out(posting, reason="sweep")
-            done += 1
-        return done, self._taken()
-
     def sweep_budget(self, interval_s: float) -> int:
         """Seekers to re-rank per tick so the whole set is covered within the horizon."""
         horizon = max(self.config.sweep_horizon_seconds, 1e-3)
         return max(1, math.ceil(len(self.lists.ranked_at) * interval_s / horizon))
-
-    def posting_sweep_budget(self, interval_s: float) -> int:
-        """Postings to refresh per tick so every employer list is within the horizon."""
-        horizon = max(self.config.sweep_horizon_seconds, 1e-3)
-        return max(1, math.ceil(len(self.catalog) * interval_s / horizon))
 
     @property
     def pending_refill(self) -> int:
@@ -556,6 +553,15 @@ class LiveEngine:
         current = self.lists.get(seeker_id)
         if state is None or state.profile is None or current is None:
             return None
+        if posting_ids is not None and not any(p in current for p in posting_ids):
+            # Only postings that left (a close the reserve could not fill): no row to
+            # explain, so no features to build.
+            items: list[tuple[str, float, Sequence[str]]] = []
+            return SeekerListView(
+                items=items,
+                model_version=self.lists.version.get(seeker_id, self.model_version),
+                ttl_seconds=self.config.seeker_ttl_seconds,
+            )
         ctx = self.context()
         items = explained_items(
             state,

@@ -1,5 +1,5 @@
-"""Every owned seeker's ranked list, the index posting -> lists that hold it, and the
-queues of lists waiting for a full re-rank.
+"""Every owned seeker's ranked list, the index posting -> lists that hold it (in the list
+or in its reserve), and the queues of lists waiting for a full re-rank.
 
 Pure bookkeeping: what is ranked and when is decided by
 :class:`~online_model.live.engine.LiveEngine`.
@@ -20,7 +20,12 @@ REFILL_SHORT_BY = 10
 class SeekerLists:
     def __init__(self) -> None:
         self._lists: dict[str, topk.TopKList] = {}
-        self._holders: dict[str, set[str]] = {}  # posting -> seekers whose list holds it
+        # posting -> seekers whose list or reserve holds it: a change to the posting (a
+        # close, a new score) must reach the reserves too, or a stale reserve item could
+        # move up into a list.
+        self._holders: dict[str, set[str]] = {}
+        # posting -> how many lists show it (the reserve not counted): exposure.
+        self._shown: dict[str, int] = {}
         self.version: dict[str, int] = {}  # seeker -> model version of their last ranking
         self.ranked_at: OrderedDict[str, float] = OrderedDict()  # oldest ranking first
         self.unranked: deque[str] = deque()  # owned seekers without a list yet
@@ -51,23 +56,39 @@ class SeekerLists:
         return self._lists.keys()
 
     def holders(self, posting_id: str) -> set[str]:
-        """The seekers whose list holds ``posting_id`` (empty when none)."""
+        """The seekers whose list or reserve holds ``posting_id`` (empty when none)."""
         return self._holders.get(posting_id, set())
 
     def held_postings(self) -> Iterator[str]:
-        return iter(self._holders)
+        """The postings some list shows (reserves not counted)."""
+        return iter(self._shown)
 
     def put(self, seeker_id: str, new: topk.TopKList) -> topk.TopKList | None:
         """Make ``new`` the seeker's list; returns the one it replaces."""
         old = self._lists.get(seeker_id)
-        old_ids = set(old.ids()) if old is not None else set()
-        new_ids = set(new.ids())
-        for posting_id in old_ids - new_ids:
-            self._unhold(posting_id, seeker_id)
-        for posting_id in new_ids - old_ids:
-            self._holders.setdefault(posting_id, set()).add(seeker_id)
+        new_window, new_shown = set(new.window_ids()), set(new.ids())
+        old_window, old_shown = (
+            (set(old.window_ids()), set(old.ids())) if old is not None else (set(), set())
+        )
+        self._index(old_window - new_window, old_shown - new_shown, seeker_id, -1)
+        self._index(new_window - old_window, new_shown - old_shown, seeker_id, +1)
         self._lists[seeker_id] = new
         return old
+
+    def _index(self, window: set[str], shown: set[str], seeker_id: str, sign: int) -> None:
+        """Add (``sign`` +1) or take out (-1) the seeker's entries for postings of its
+        list or reserve (``window``) and of its list (``shown``)."""
+        for posting_id in window:
+            if sign > 0:
+                self._holders.setdefault(posting_id, set()).add(seeker_id)
+            else:
+                self._unhold(posting_id, seeker_id)
+        for posting_id in shown:
+            count = self._shown.get(posting_id, 0) + sign
+            if count > 0:
+                self._shown[posting_id] = count
+            else:
+                self._shown.pop(posting_id, None)
 
     def ranked(self, seeker_id: str, version: int, now: float) -> None:
         """The seeker's list is a full ranking under model ``version`` as of ``now``."""
@@ -93,8 +114,8 @@ class SeekerLists:
     def drop(self, seeker_id: str) -> None:
         """Forget the seeker's list and every queue it is in."""
         old = self._lists.pop(seeker_id, None)
-        for posting_id in old.ids() if old is not None else ():
-            self._unhold(posting_id, seeker_id)
+        if old is not None:
+            self._index(set(old.window_ids()), set(old.ids()), seeker_id, -1)
         self.version.pop(seeker_id, None)
         self.ranked_at.pop(seeker_id, None)
         self.refill.pop(seeker_id, None)
