@@ -1034,7 +1034,7 @@ def history_columns(
     occ = posting.occupation_code
     employer = posting.employer_id
     if history.occupations:
-        x[col["hist_occupation"]] = min(1.0, float(history.occupations.get(occ, 0)) / 3.0)
+        x[col["hist_occupation"]] = min(1.0, float(history.occupation_count(occ)) / 3.0)
     if history.employers:
         x[col["hist_employer"]] = min(1.0, float(history.employers.get(employer, 0)) / 2.0)
     ip = implicit

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from online_model.live.changes import EmployerListChanged, EmployerListDropped
+from online_model.recommend import top_seekers
 
 
 class EmployerLists:
@@ -22,6 +23,9 @@ class EmployerLists:
         # finding it anew each time was most of a re-rank's cost in a full market. Dropped
         # on any change to the list other than a seeker entering it.
         self._weakest: dict[str, tuple[float, str]] = {}
+        # posting -> seeker -> score offered since a fan-out of the posting began (begin):
+        # re-ranks that ran between its steps scored those seekers afresh.
+        self._fresh: dict[str, dict[str, float]] = {}
 
     def members(self, posting_id: str) -> dict[str, float]:
         """A copy of this worker's members of ``posting_id``'s list (empty when none)."""
@@ -37,6 +41,9 @@ class EmployerLists:
         """A freshly ranked seeker enters the list if they rank among its best ``size``
         (score descending, then seeker id: the order of
         :func:`online_model.recommend.top_seekers`), evicting the weakest member."""
+        fresh = self._fresh.get(posting_id)
+        if fresh is not None:
+            fresh[seeker_id] = score
         members = self._members.setdefault(posting_id, {})
         if members.get(seeker_id) == score:
             return None
@@ -76,8 +83,27 @@ class EmployerLists:
             return None
         return EmployerListChanged(posting_id, added, removed, expire_at)
 
+    def begin(self, posting_id: str) -> None:
+        """A fan-out of ``posting_id`` begins: remember what is offered until :meth:`finish`."""
+        self._fresh[posting_id] = {}
+
+    def abandon(self, posting_id: str) -> None:
+        """The fan-out stopped before its end (the posting closed or changed, a new model)."""
+        self._fresh.pop(posting_id, None)
+
+    def finish(
+        self, posting_id: str, scored: list[tuple[str, float]], *, expire_at: int = 0
+    ) -> EmployerListChanged | None:
+        """The fan-out scored ``scored``: the list becomes the best ``size`` of those and
+        of what was offered meanwhile (a fresher score of the same seeker wins)."""
+        merged = dict(scored)
+        merged.update(self._fresh.pop(posting_id, {}))
+        top = top_seekers(merged.items(), self.size)
+        return self.replace(posting_id, dict(top), expire_at=expire_at)
+
     def remove(self, posting_id: str, seeker_id: str) -> EmployerListChanged | None:
         """The seeker leaves one list (applied already, or not interested)."""
+        self._fresh.get(posting_id, {}).pop(seeker_id, None)
         members = self._members.get(posting_id)
         if not members or seeker_id not in members:
             return None
@@ -86,6 +112,8 @@ class EmployerLists:
     def withdraw(self, seeker_id: str) -> list[EmployerListChanged]:
         """The seeker leaves every list (deactivated)."""
         changes = []
+        for fresh in self._fresh.values():
+            fresh.pop(seeker_id, None)
         for posting_id in self._member_of.pop(seeker_id, set()):
             members = self._members.get(posting_id)
             self._weakest.pop(posting_id, None)
@@ -95,12 +123,15 @@ class EmployerLists:
 
     def forget(self, seeker_id: str) -> None:
         """Stop holding a seeker handed to another worker: their new owner writes Redis."""
+        for fresh in self._fresh.values():
+            fresh.pop(seeker_id, None)
         for posting_id in self._member_of.pop(seeker_id, set()):
             self._members.get(posting_id, {}).pop(seeker_id, None)
             self._weakest.pop(posting_id, None)
 
     def drop(self, posting_id: str) -> EmployerListDropped:
         """The posting closed: its list goes."""
+        self._fresh.pop(posting_id, None)
         self._weakest.pop(posting_id, None)
         for seeker_id in self._members.pop(posting_id, {}):
             self._member_of.get(seeker_id, set()).discard(posting_id)
