@@ -425,7 +425,7 @@ class SeekerIndex:
             keys += [("r", "*"), ("r", f"s:{sido}")]
             keys.append(("r", f"g:{sigungu}" if sigungu is not None else f"p:{sido}"))
         cols = self.columns
-        return np.flatnonzero(cols.mask(keys) & cols.alive[: cols.size]).astype(np.int32)
+        return np.flatnonzero(cols.mask_all(keys) & cols.alive[: cols.size]).astype(np.int32)
 
     def candidates_for(self, posting: Posting) -> set[str]:
         """Seeker ids of :meth:`candidate_rows`."""

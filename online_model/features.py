@@ -182,6 +182,18 @@ def _query(profile: Profile, tokenizer: Tokenizer) -> SeekerQuery:
     )
 
 
+# Postings are immutable values: a hit saves re-tokenizing (or re-locating) a posting for
+# every pair it is scored in one by one (training examples, reasons).
+@lru_cache(maxsize=65536)
+def _posting_tokens(posting: Posting, tokenizer: Tokenizer) -> frozenset[str]:
+    return posting_text_tokens(posting, tokenizer)
+
+
+@lru_cache(maxsize=65536)
+def _posting_region(posting: Posting) -> tuple[str | None, str | None]:
+    return posting_region(posting)
+
+
 def seeker_query(profile: Profile, tokenizer: Tokenizer = DEFAULT_TOKENIZER) -> SeekerQuery:
     """The :class:`SeekerQuery` of a profile (cached on the profile's value)."""
     return _query(profile, tokenizer)
@@ -225,7 +237,7 @@ def text_features(
     >>> text_features(q, p)
     {'title_sim': 1.0, 'skill_sim': 0.0, 'cert_match': 1.0, 'cert_missing': 0.0}
     """
-    tokens = posting_text_tokens(posting, tokenizer)
+    tokens = _posting_tokens(posting, tokenizer)
     title = len(q.title_tokens & tokens) / len(q.title_tokens) if q.title_tokens else 0.0
     skill = len(q.skill_tokens & tokens) / len(q.skill_tokens) if q.skill_tokens else 0.0
     certs = {normalize_certificate(c) for c in posting.certificates} - {""}
@@ -252,7 +264,7 @@ def region_features(q: SeekerQuery, posting: Posting) -> dict[str, float]:
     >>> near["region_adjacent"], near["region_outside"], far["region_outside"]
     (1.0, 0.0, 1.0)
     """
-    sigungu, sido = posting_region(posting)
+    sigungu, sido = _posting_region(posting)
     pl = q.places
     outside = not q.accepted.accepts(sigungu, sido)
     in_sigungu = sigungu is not None and sigungu in pl.sigungu
@@ -412,14 +424,14 @@ def history_features(
     occ = posting.occupation_code
     applied_occ = min(1.0, history.occupation_count(occ) / 3.0)
     applied_emp = min(1.0, history.employer_count(posting.employer_id) / 2.0)
-    tokens = posting_text_tokens(posting, tokenizer) if not implicit.empty else frozenset()
+    tokens = _posting_tokens(posting, tokenizer) if not implicit.empty else frozenset()
     offered = best_monthly_wage(posting)
     level = implicit.wage
     return {
         "hist_occupation": max(applied_occ, implicit.occupations.get(occ, 0.0) if occ else 0.0),
         "hist_employer": max(applied_emp, implicit.employers.get(posting.employer_id, 0.0)),
         "hist_tokens": implicit.token_score(tokens),
-        "hist_place": implicit.place_score(*posting_region(posting)),
+        "hist_place": implicit.place_score(*_posting_region(posting)),
         "hist_wage": float(
             offered is not None and level is not None and offered >= HIST_WAGE_RATIO * level
         ),
@@ -763,7 +775,12 @@ class _Rows:
         return self.arr[: self.n]
 
 
-def _query_keys(q: SeekerQuery) -> set[ColumnKey]:
+# A few rows are looked up by their query's keys rather than by a mask over every row.
+FEW_ROWS = 8
+
+
+@lru_cache(maxsize=65536)
+def _query_keys(q: SeekerQuery) -> frozenset[ColumnKey]:
     sidx = sido_index()
     keys: set[ColumnKey] = {("o", c) for c in q.occupations}
     keys.update(("g", g) for g in q.groups)
@@ -779,7 +796,7 @@ def _query_keys(q: SeekerQuery) -> set[ColumnKey]:
         keys.update(("as", int(c)) for c in acc.sigungu)
         keys.update(("ad", sidx[c]) for c in acc.sido)
         keys.update(("ap", sidx[c]) for c in acc.sido_partial)
-    return keys
+    return frozenset(keys)
 
 
 # (name, dtype, fill value of a fresh row)
@@ -831,6 +848,7 @@ class SeekerColumns:
         self.size = 0
         self.n_alive = 0
         self._index: dict[ColumnKey, _Rows] = {}
+        self._queries: list[SeekerQuery] = []  # per row: the query it was built from
 
     def add(self, q: SeekerQuery, extra_keys: Iterable[ColumnKey] = ()) -> int:
         """A new row for ``q`` (also listed under ``extra_keys``, the caller's); returns it."""
@@ -849,6 +867,7 @@ class SeekerColumns:
         self.home[row] = int(home) if home is not None else -1
         self.everywhere[row] = q.accepted.everywhere
         self.alive[row] = True
+        self._queries.append(q)
         for key in (*_query_keys(q), *extra_keys):
             entry = self._index.get(key)
             if entry is None:
@@ -875,20 +894,34 @@ class SeekerColumns:
         entry = self._index.get(key)
         return entry.view() if entry is not None else np.empty(0, dtype=np.int32)
 
-    def mask(self, keys: Iterable[ColumnKey]) -> npt.NDArray[np.bool_]:
-        """Per row: its query holds at least one of ``keys``."""
+    def mask_all(self, keys: Iterable[ColumnKey]) -> npt.NDArray[np.bool_]:
+        """Per row (all of them, dead ones included): listed under one of ``keys``."""
         out = np.zeros(self.size, dtype=np.bool_)
         for key in keys:
             out[self.rows_with(key)] = True
         return out
 
-    def counts(self, keys: Iterable[ColumnKey]) -> IntArray:
-        """Per row: how many of ``keys`` (distinct) its query holds."""
+    def mask(self, keys: Iterable[ColumnKey], rows: IntArray) -> npt.NDArray[np.bool_]:
+        """Per row of ``rows``: its query holds at least one of ``keys``."""
+        if len(rows) <= FEW_ROWS:
+            wanted = set(keys)
+            return np.array(
+                [bool(wanted & _query_keys(self._queries[r])) for r in rows.tolist()], np.bool_
+            )
+        return self.mask_all(keys)[rows]
+
+    def counts(self, keys: Iterable[ColumnKey], rows: IntArray) -> IntArray:
+        """Per row of ``rows``: how many of ``keys`` (distinct) its query holds."""
+        if len(rows) <= FEW_ROWS:
+            wanted = set(keys)
+            return np.array(
+                [len(wanted & _query_keys(self._queries[r])) for r in rows.tolist()], np.int32
+            )
         out = np.zeros(self.size, dtype=np.int32)
         for key in keys:
             # A row is listed once per key, so fancy-index += counts correctly.
             out[self.rows_with(key)] += 1
-        return out
+        return out[rows]
 
 
 def seeker_rows(
@@ -926,26 +959,26 @@ def seeker_rows(
     tokenizer = catalog.tokenizer
 
     occ = posting.occupation_code
-    middle = cols.mask([("o", occ)] if occ else [])[rows]
+    middle = cols.mask([("o", occ)] if occ else [], rows)
     group = occupation_group(occ)
     x[:, col["occ_middle"]] = middle
-    x[:, col["occ_group"]] = cols.mask([("g", group)] if group else [])[rows] & ~middle
+    x[:, col["occ_group"]] = cols.mask([("g", group)] if group else [], rows) & ~middle
 
     tokens = posting_text_tokens(posting, tokenizer)
     for name, kind, size in (("title_sim", "t", cols.n_title), ("skill_sim", "k", cols.n_skill)):
-        hits = cols.counts((kind, t) for t in tokens)[rows]
+        hits = cols.counts([(kind, t) for t in tokens], rows)
         n_tokens = size[rows]
         x[:, col[name]] = np.divide(hits, n_tokens, out=np.zeros(n), where=n_tokens > 0)
     certs = {normalize_certificate(c) for c in posting.certificates} - {""}
-    held = cols.mask(("c", c) for c in certs)[rows]
+    held = cols.mask([("c", c) for c in certs], rows)
     x[:, col["cert_match"]] = held
     x[:, col["cert_missing"]] = (catalog.n_certificates[slot] > 0) & ~held
 
     sigungu = int(catalog.sigungu[slot])
     sido = int(catalog.sido[slot])
-    in_sigungu = cols.mask([("ps", sigungu)] if sigungu >= 0 else [])[rows]
-    in_sido = cols.mask([("pd", sido)] if sido >= 0 else [])[rows] & ~in_sigungu
-    near = cols.mask([("pn", sido)] if sido >= 0 else [])[rows] & ~in_sigungu & ~in_sido
+    in_sigungu = cols.mask([("ps", sigungu)] if sigungu >= 0 else [], rows)
+    in_sido = cols.mask([("pd", sido)] if sido >= 0 else [], rows) & ~in_sigungu
+    near = cols.mask([("pn", sido)] if sido >= 0 else [], rows) & ~in_sigungu & ~in_sido
     x[:, col["region_sigungu"]] = in_sigungu
     x[:, col["region_sido"]] = in_sido
     x[:, col["region_adjacent"]] = near
@@ -991,7 +1024,7 @@ def _accepted_rows(
         keys.append(("as", sigungu))
     else:
         keys.append(("ap", sido))
-    out: npt.NDArray[np.bool_] = cols.everywhere[rows] | cols.mask(keys)[rows]
+    out: npt.NDArray[np.bool_] = cols.everywhere[rows] | cols.mask(keys, rows)
     return out
 
 
