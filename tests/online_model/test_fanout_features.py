@@ -126,3 +126,24 @@ def test_an_empty_history_leaves_the_history_columns_zero() -> None:
     before = x.copy()
     history_columns(x[0], SeekerHistory(), EMPTY_IMPLICIT, posting, frozenset())
     assert np.array_equal(x, before)
+
+
+def test_a_few_rows_give_the_rows_of_many() -> None:
+    # A handful of rows is looked up by each query's keys, many by masks over every row:
+    # the two paths must agree (the fan-out re-scores a few changed seekers that way).
+    market = synthetic_market(200, 120, seed=5)
+    catalog = PostingCatalog()
+    for p in market.postings:
+        catalog.upsert(p)
+    index = SeekerIndex()
+    for profile in market.profiles:
+        index.upsert(profile)
+    rows = np.array([index.row_of(p.seeker_id) for p in market.profiles], dtype=np.int32)
+    ctx = RankContext(NOW_MS)
+    for posting in market.postings[:30]:
+        slot = catalog.slot_of(posting.posting_id)
+        assert slot is not None
+        many = seeker_rows(posting, slot, catalog, index.columns, rows, ctx)
+        for start in range(0, len(rows), 3):
+            few = seeker_rows(posting, slot, catalog, index.columns, rows[start : start + 3], ctx)
+            assert np.array_equal(few, many[start : start + 3])
