@@ -30,7 +30,7 @@ reaches the seekers whose retrieval would find it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,7 +38,13 @@ import numpy.typing as npt
 
 from online_model.catalog import PostingCatalog, occupation_group, posting_text_tokens
 from online_model.context import DAY_MS, RankContext
-from online_model.features import SeekerQuery, accepted_mask, certificate_hits, seeker_query
+from online_model.features import (
+    SeekerColumns,
+    SeekerQuery,
+    accepted_mask,
+    certificate_hits,
+    seeker_query,
+)
 from online_model.history import SeekerHistory
 from online_model.implicit import ImplicitProfile, behaviour_candidates
 from online_model.normalize import deadline_ms
@@ -303,7 +309,7 @@ def _seeker_region_keys(q: SeekerQuery) -> set[str]:
 
 class SeekerIndex:
     """Seekers by what they want (or, wanting anything, where), so a new posting finds the
-    seekers whose lists it may enter.
+    seekers whose lists it may enter; and their profiles as feature columns.
 
     :meth:`candidates_for` returns every seeker with a "what" whose :func:`retrieve` could
     return the posting (same keys; region does not bound retrieval, so not this either; the
@@ -312,6 +318,14 @@ class SeekerIndex:
     new posting to every such seeker would cost time proportional to all of them, and a
     far posting is what their near-first retrieval puts last; it reaches their list at the
     next full re-rank (the sweeper, within the hour).
+
+    Each indexed profile has a row of :attr:`columns`
+    (:class:`~online_model.features.SeekerColumns`), from which
+    :func:`~online_model.features.seeker_rows` scores a posting against many seekers at
+    once. Rows are integers and the lists int32 arrays, not sets of strings. An upsert
+    gives the seeker a new row (the old one dies), so a holder of rows can tell who changed;
+    when dead rows outnumber live ones the columns are rebuilt and :attr:`epoch` grows
+    (rows held from before must be looked up again by seeker id).
 
     Parameters
     ----------
@@ -336,74 +350,83 @@ class SeekerIndex:
 
     def __init__(self, *, tokenizer: Tokenizer = DEFAULT_TOKENIZER) -> None:
         self.tokenizer = tokenizer
-        self._what: dict[str, set[str]] = {}
-        self._where: dict[str, set[str]] = {}
-        self._keys: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        self._reset()
+        self._query_of: dict[str, SeekerQuery] = {}
+        self.epoch = 0
+
+    def _reset(self) -> None:
+        self.columns = SeekerColumns()
+        self._row: dict[str, int] = {}
+        self.seeker_ids: npt.NDArray[np.object_] = np.empty(1024, dtype=object)
 
     def __len__(self) -> int:
-        return len(self._keys)
+        return len(self._row)
 
     def __contains__(self, seeker_id: object) -> bool:
-        return seeker_id in self._keys
+        return seeker_id in self._row
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._keys)
+        return iter(self._row)
+
+    def row_of(self, seeker_id: str) -> int | None:
+        """The seeker's live row of :attr:`columns` (None when not indexed)."""
+        return self._row.get(seeker_id)
 
     def upsert(self, profile: Profile) -> None:
         """Index a seeker by their profile, replacing what an older profile said."""
         sid = profile.seeker_id
-        if sid in self._keys:
-            self.remove(sid)
-        q = seeker_query(profile, self.tokenizer)
+        self.remove(sid)
+        cols = self.columns
+        if cols.size - cols.n_alive > max(cols.n_alive, 1024):
+            self._compact()
+        self._add(sid, seeker_query(profile, self.tokenizer))
+
+    def _add(self, sid: str, q: SeekerQuery) -> None:
         what = frozenset(_seeker_keys(q) or {"?"})  # "?": wants anything
         # Only a seeker who wants anything is bounded by place (see the class docstring).
         where = frozenset(_seeker_region_keys(q)) if what == {"?"} else frozenset()
-        self._keys[sid] = (what, where)
-        _add(self._what, what, sid)
-        _add(self._where, where, sid)
+        keys = [("w", k) for k in what] + [("r", k) for k in where]
+        row = self.columns.add(q, keys)
+        if row >= len(self.seeker_ids):
+            grown = np.empty(2 * len(self.seeker_ids), dtype=object)
+            grown[: len(self.seeker_ids)] = self.seeker_ids
+            self.seeker_ids = grown
+        self.seeker_ids[row] = sid
+        self._row[sid] = row
+        self._query_of[sid] = q
+
+    def _compact(self) -> None:
+        queries = [(sid, self._query_of[sid]) for sid in self._row]
+        self._reset()
+        self._query_of = {}
+        for sid, q in queries:
+            self._add(sid, q)
+        self.epoch += 1
 
     def remove(self, seeker_id: str) -> bool:
         """Forget a seeker (deactivated); False when unknown."""
-        keys = self._keys.pop(seeker_id, None)
-        if keys is None:
+        row = self._row.pop(seeker_id, None)
+        if row is None:
             return False
-        _discard(self._what, keys[0], seeker_id)
-        _discard(self._where, keys[1], seeker_id)
+        self.columns.kill(row)
+        self.seeker_ids[row] = None
+        del self._query_of[seeker_id]
         return True
 
-    def candidates_for(self, posting: Posting) -> set[str]:
-        """Seekers that may want ``posting``: a shared "what" key, or wanting anything and
-        the posting inside their commuting area."""
-        what = _union(self._what.get(k) for k in retrieval_keys(posting, self.tokenizer))
-        anything = self._what.get("?")
-        if not anything:
-            return what
+    def candidate_rows(self, posting: Posting) -> IntArray:
+        """Live rows of the seekers that may want ``posting`` (ascending): a shared "what"
+        key, or wanting anything and the posting inside their commuting area."""
+        keys = [("w", k) for k in retrieval_keys(posting, self.tokenizer)]
         sigungu, sido = posting_region(posting)
         if sigungu is None and sido is None:
-            return what | anything  # unknown location: inside every area
-        keys = ["*", f"s:{sido}"]
-        keys.append(f"g:{sigungu}" if sigungu is not None else f"p:{sido}")
-        # Every seeker in _where wants anything, so no intersection with "?" is needed.
-        return what | _union(self._where.get(k) for k in keys)
+            keys.append(("w", "?"))  # unknown location: inside every area
+        else:
+            # Only seekers who want anything are listed under "r" keys.
+            keys += [("r", "*"), ("r", f"s:{sido}")]
+            keys.append(("r", f"g:{sigungu}" if sigungu is not None else f"p:{sido}"))
+        cols = self.columns
+        return np.flatnonzero(cols.mask_all(keys) & cols.alive[: cols.size]).astype(np.int32)
 
-
-def _add(index: dict[str, set[str]], keys: Iterable[str], sid: str) -> None:
-    for key in keys:
-        index.setdefault(key, set()).add(sid)
-
-
-def _discard(index: dict[str, set[str]], keys: Iterable[str], sid: str) -> None:
-    for key in keys:
-        members = index.get(key)
-        if members is not None:
-            members.discard(sid)
-            if not members:
-                del index[key]
-
-
-def _union(sets: Iterable[set[str] | None]) -> set[str]:
-    out: set[str] = set()
-    for s in sets:
-        if s:
-            out |= s
-    return out
+    def candidates_for(self, posting: Posting) -> set[str]:
+        """Seeker ids of :meth:`candidate_rows`."""
+        return set(self.seeker_ids[self.candidate_rows(posting)].tolist())

@@ -55,8 +55,10 @@ The ``hist_*`` features after the first two come from the implicit profile
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -180,6 +182,18 @@ def _query(profile: Profile, tokenizer: Tokenizer) -> SeekerQuery:
     )
 
 
+# Postings are immutable values: a hit saves re-tokenizing (or re-locating) a posting for
+# every pair it is scored in one by one (training examples, reasons).
+@lru_cache(maxsize=65536)
+def _posting_tokens(posting: Posting, tokenizer: Tokenizer) -> frozenset[str]:
+    return posting_text_tokens(posting, tokenizer)
+
+
+@lru_cache(maxsize=65536)
+def _posting_region(posting: Posting) -> tuple[str | None, str | None]:
+    return posting_region(posting)
+
+
 def seeker_query(profile: Profile, tokenizer: Tokenizer = DEFAULT_TOKENIZER) -> SeekerQuery:
     """The :class:`SeekerQuery` of a profile (cached on the profile's value)."""
     return _query(profile, tokenizer)
@@ -223,7 +237,7 @@ def text_features(
     >>> text_features(q, p)
     {'title_sim': 1.0, 'skill_sim': 0.0, 'cert_match': 1.0, 'cert_missing': 0.0}
     """
-    tokens = posting_text_tokens(posting, tokenizer)
+    tokens = _posting_tokens(posting, tokenizer)
     title = len(q.title_tokens & tokens) / len(q.title_tokens) if q.title_tokens else 0.0
     skill = len(q.skill_tokens & tokens) / len(q.skill_tokens) if q.skill_tokens else 0.0
     certs = {normalize_certificate(c) for c in posting.certificates} - {""}
@@ -250,7 +264,7 @@ def region_features(q: SeekerQuery, posting: Posting) -> dict[str, float]:
     >>> near["region_adjacent"], near["region_outside"], far["region_outside"]
     (1.0, 0.0, 1.0)
     """
-    sigungu, sido = posting_region(posting)
+    sigungu, sido = _posting_region(posting)
     pl = q.places
     outside = not q.accepted.accepts(sigungu, sido)
     in_sigungu = sigungu is not None and sigungu in pl.sigungu
@@ -410,14 +424,14 @@ def history_features(
     occ = posting.occupation_code
     applied_occ = min(1.0, history.occupation_count(occ) / 3.0)
     applied_emp = min(1.0, history.employer_count(posting.employer_id) / 2.0)
-    tokens = posting_text_tokens(posting, tokenizer) if not implicit.empty else frozenset()
+    tokens = _posting_tokens(posting, tokenizer) if not implicit.empty else frozenset()
     offered = best_monthly_wage(posting)
     level = implicit.wage
     return {
         "hist_occupation": max(applied_occ, implicit.occupations.get(occ, 0.0) if occ else 0.0),
         "hist_employer": max(applied_emp, implicit.employers.get(posting.employer_id, 0.0)),
         "hist_tokens": implicit.token_score(tokens),
-        "hist_place": implicit.place_score(*posting_region(posting)),
+        "hist_place": implicit.place_score(*_posting_region(posting)),
         "hist_wage": float(
             offered is not None and level is not None and offered >= HIST_WAGE_RATIO * level
         ),
@@ -579,7 +593,6 @@ def feature_matrix(
     n = len(slots)
     x = np.zeros((n, len(FEATURES)), dtype=np.float64)
     col = FEATURE_INDEX
-    now = float(ctx.now_ms)
 
     occ = catalog.occupation[slots]
     middle = _codes_in(occ, [catalog.occupations.get(c) for c in q.occupations])
@@ -645,17 +658,7 @@ def feature_matrix(
         overlap = (mask & q.employment) != 0
         x[:, col["emptype_match"]] = np.where(mask == 0, 0.5, overlap.astype(np.float64))
 
-    age = np.maximum(0.0, now - catalog.posted_at[slots])
-    x[:, col["freshness"]] = np.exp(-age / (FRESHNESS_DAYS * DAY_MS))
-    end = catalog.deadline[slots]
-    left = np.clip((end - now) / (DEADLINE_HORIZON_DAYS * DAY_MS), 0.0, 1.0)
-    x[:, col["deadline_days"]] = np.where(np.isinf(end), 1.0, left)
-
-    stats_age = np.maximum(now - catalog.stats_updated[slots], 0.0)
-    factor = np.exp2(-stats_age / ctx.stats.half_life_ms)
-    x[:, col["popularity"]] = _popularity(
-        catalog.impressions[slots] * factor, catalog.applies[slots] * factor
-    )
+    _posting_columns(x, catalog, slots, ctx)
 
     if history.occupations:
         table = np.zeros(len(catalog.occupations.codes) + 1)
@@ -679,6 +682,29 @@ def feature_matrix(
     if not ip.empty:
         _implicit_columns(x, ip, catalog, slots, occ, employer, sigungu, sido, offered)
     return x
+
+
+# Columns that depend on the posting (and the context) alone.
+POSTING_ONLY: tuple[str, ...] = ("freshness", "deadline_days", "popularity")
+
+
+def _posting_columns(
+    x: FloatArray, catalog: PostingCatalog, slots: npt.NDArray[np.int32], ctx: RankContext
+) -> None:
+    # The one computation of POSTING_ONLY: a posting's row and its fan-out to many seekers
+    # take these numbers from here, so both score it with the same floats.
+    col = FEATURE_INDEX
+    now = float(ctx.now_ms)
+    age = np.maximum(0.0, now - catalog.posted_at[slots])
+    x[:, col["freshness"]] = np.exp(-age / (FRESHNESS_DAYS * DAY_MS))
+    end = catalog.deadline[slots]
+    left = np.clip((end - now) / (DEADLINE_HORIZON_DAYS * DAY_MS), 0.0, 1.0)
+    x[:, col["deadline_days"]] = np.where(np.isinf(end), 1.0, left)
+    stats_age = np.maximum(now - catalog.stats_updated[slots], 0.0)
+    factor = np.exp2(-stats_age / ctx.stats.half_life_ms)
+    x[:, col["popularity"]] = _popularity(
+        catalog.impressions[slots] * factor, catalog.applies[slots] * factor
+    )
 
 
 def _implicit_columns(
@@ -716,3 +742,357 @@ def _popularity(impressions: FloatArray, applies: FloatArray) -> FloatArray:
     rate = (applies + PRIOR_APPLIES) / (impressions + PRIOR_IMPRESSIONS)
     out: FloatArray = np.minimum(1.0, 5.0 * rate)
     return out
+
+
+# -- the other direction: one posting against many seekers ------------------------------
+
+IntArray = npt.NDArray[np.int32]
+# Keys of the seeker columns' inverted index: (kind, value). Kinds: "o" desired occupation,
+# "g" its group, "t" desired-title token, "k" skill token, "c" certificate, "ps"/"pd"/"pn"
+# the places (시군구, 시도, neighbouring 시도) of the region features, "as"/"ad"/"ap" the
+# accepted 시군구, 시도 and partial 시도 of ``region_outside``.
+ColumnKey = tuple[str, object]
+
+
+class _Rows:
+    """A growable int32 array of rows (one inverted-index entry)."""
+
+    __slots__ = ("arr", "n")
+
+    def __init__(self) -> None:
+        self.arr: IntArray = np.empty(4, dtype=np.int32)
+        self.n = 0
+
+    def add(self, row: int) -> None:
+        if self.n == len(self.arr):
+            grown = np.empty(len(self.arr) * 2, dtype=np.int32)
+            grown[: self.n] = self.arr
+            self.arr = grown
+        self.arr[self.n] = row
+        self.n += 1
+
+    def view(self) -> IntArray:
+        return self.arr[: self.n]
+
+
+# A few rows are looked up by their query's keys rather than by a mask over every row.
+FEW_ROWS = 8
+
+
+@lru_cache(maxsize=65536)
+def _query_keys(q: SeekerQuery) -> frozenset[ColumnKey]:
+    sidx = sido_index()
+    keys: set[ColumnKey] = {("o", c) for c in q.occupations}
+    keys.update(("g", g) for g in q.groups)
+    keys.update(("t", t) for t in q.title_tokens)
+    keys.update(("k", t) for t in q.skill_tokens)
+    keys.update(("c", c) for c in q.certificates)
+    pl = q.places
+    keys.update(("ps", int(c)) for c in pl.sigungu)
+    keys.update(("pd", sidx[c]) for c in pl.sido)
+    keys.update(("pn", sidx[c]) for c in pl.near)
+    acc = q.accepted
+    if not acc.everywhere:
+        keys.update(("as", int(c)) for c in acc.sigungu)
+        keys.update(("ad", sidx[c]) for c in acc.sido)
+        keys.update(("ap", sidx[c]) for c in acc.sido_partial)
+    return frozenset(keys)
+
+
+# (name, dtype, fill value of a fresh row)
+_SEEKER_COLUMNS: tuple[tuple[str, Any, Any], ...] = (
+    ("n_title", np.float64, 0.0),
+    ("n_skill", np.float64, 0.0),
+    ("desired", np.float64, np.nan),
+    ("education", np.int16, -1),
+    ("career", np.float64, 0.0),
+    ("employment", np.uint8, 0),
+    ("home", np.int32, -1),
+    ("everywhere", np.bool_, True),
+    ("alive", np.bool_, False),
+)
+
+
+class SeekerColumns:
+    """The profile side of the features of many seekers, as columns and inverted lists.
+
+    One row per :class:`SeekerQuery` added; a row is never reused (:meth:`kill` marks it
+    dead), so a caller holding rows can tell a seeker that changed since (dead row) from
+    one that did not. :func:`seeker_rows` reads these columns to give one posting's
+    features against many seekers, equal bit for bit to :func:`feature_matrix` rows.
+
+    Examples
+    --------
+    >>> from schemas.profiles import Profile
+    >>> cols = SeekerColumns()
+    >>> cols.add(seeker_query(Profile("S1", desired_titles=("지게차",))))
+    0
+    >>> cols.rows_with(("t", "지게")).tolist(), float(cols.n_title[0])
+    ([0], 2.0)
+    """
+
+    n_title: FloatArray
+    n_skill: FloatArray
+    desired: FloatArray
+    education: npt.NDArray[np.int16]
+    career: FloatArray
+    employment: npt.NDArray[np.uint8]
+    home: IntArray
+    everywhere: npt.NDArray[np.bool_]
+    alive: npt.NDArray[np.bool_]
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self._capacity = max(16, capacity)
+        for name, dtype, fill in _SEEKER_COLUMNS:
+            setattr(self, name, np.full(self._capacity, fill, dtype=dtype))
+        self.size = 0
+        self.n_alive = 0
+        self._index: dict[ColumnKey, _Rows] = {}
+        self._queries: list[SeekerQuery] = []  # per row: the query it was built from
+
+    def add(self, q: SeekerQuery, extra_keys: Iterable[ColumnKey] = ()) -> int:
+        """A new row for ``q`` (also listed under ``extra_keys``, the caller's); returns it."""
+        if self.size == self._capacity:
+            self._grow()
+        row = self.size
+        self.size += 1
+        self.n_alive += 1
+        self.n_title[row] = len(q.title_tokens)
+        self.n_skill[row] = len(q.skill_tokens)
+        self.desired[row] = q.desired_monthly if q.desired_monthly is not None else np.nan
+        self.education[row] = q.education if q.education is not None else -1
+        self.career[row] = float(q.career_years)
+        self.employment[row] = q.employment
+        home = q.places.home
+        self.home[row] = int(home) if home is not None else -1
+        self.everywhere[row] = q.accepted.everywhere
+        self.alive[row] = True
+        self._queries.append(q)
+        for key in (*_query_keys(q), *extra_keys):
+            entry = self._index.get(key)
+            if entry is None:
+                entry = self._index[key] = _Rows()
+            entry.add(row)
+        return row
+
+    def kill(self, row: int) -> None:
+        """The row's seeker left or changed: its row answers no more lookups."""
+        if self.alive[row]:
+            self.alive[row] = False
+            self.n_alive -= 1
+
+    def _grow(self) -> None:
+        new_cap = self._capacity * 2
+        for name, dtype, fill in _SEEKER_COLUMNS:
+            grown = np.full(new_cap, fill, dtype=dtype)
+            grown[: self._capacity] = getattr(self, name)
+            setattr(self, name, grown)
+        self._capacity = new_cap
+
+    def rows_with(self, key: ColumnKey) -> IntArray:
+        """Rows (dead ones included) whose query holds ``key``."""
+        entry = self._index.get(key)
+        return entry.view() if entry is not None else np.empty(0, dtype=np.int32)
+
+    def mask_all(self, keys: Iterable[ColumnKey]) -> npt.NDArray[np.bool_]:
+        """Per row (all of them, dead ones included): listed under one of ``keys``."""
+        out = np.zeros(self.size, dtype=np.bool_)
+        for key in keys:
+            out[self.rows_with(key)] = True
+        return out
+
+    def mask(self, keys: Iterable[ColumnKey], rows: IntArray) -> npt.NDArray[np.bool_]:
+        """Per row of ``rows``: its query holds at least one of ``keys``."""
+        if len(rows) <= FEW_ROWS:
+            wanted = set(keys)
+            return np.array(
+                [bool(wanted & _query_keys(self._queries[r])) for r in rows.tolist()], np.bool_
+            )
+        return self.mask_all(keys)[rows]
+
+    def counts(self, keys: Iterable[ColumnKey], rows: IntArray) -> IntArray:
+        """Per row of ``rows``: how many of ``keys`` (distinct) its query holds."""
+        if len(rows) <= FEW_ROWS:
+            wanted = set(keys)
+            return np.array(
+                [len(wanted & _query_keys(self._queries[r])) for r in rows.tolist()], np.int32
+            )
+        out = np.zeros(self.size, dtype=np.int32)
+        for key in keys:
+            # A row is listed once per key, so fancy-index += counts correctly.
+            out[self.rows_with(key)] += 1
+        return out[rows]
+
+
+def seeker_rows(
+    posting: Posting,
+    slot: int,
+    catalog: PostingCatalog,
+    cols: SeekerColumns,
+    rows: IntArray,
+    ctx: RankContext,
+) -> FloatArray:
+    """The features of one catalog posting against many seekers, one row per seeker.
+
+    The vectorized twin of :func:`feature_matrix` in the other direction: row ``i`` equals,
+    float for float, ``feature_matrix`` of the seeker in ``rows[i]`` at ``slot``, with an
+    empty history and implicit profile; :func:`history_columns` adds those per seeker.
+    Same expressions on the same values, so the scores agree exactly (tested).
+
+    Examples
+    --------
+    >>> from schemas.postings import Posting
+    >>> from schemas.profiles import Profile
+    >>> cat = PostingCatalog()
+    >>> cat.upsert(Posting("P1", "E1", "x", "지게차", 0, occupation_code="07C"))
+    >>> cols = SeekerColumns()
+    >>> rows = np.array([cols.add(seeker_query(Profile(s, desired_occupation_codes=(o,))))
+    ...                  for s, o in (("S1", "07C"), ("S2", "041"))], dtype=np.int32)
+    >>> x = seeker_rows(cat.get("P1"), 0, cat, cols, rows, RankContext(now_ms=0))
+    >>> x[:, FEATURE_INDEX["occ_middle"]].tolist()
+    [1.0, 0.0]
+    """
+    n = len(rows)
+    x = np.zeros((n, len(FEATURES)), dtype=np.float64)
+    col = FEATURE_INDEX
+    one = np.array([slot], dtype=np.int32)
+    tokenizer = catalog.tokenizer
+
+    occ = posting.occupation_code
+    middle = cols.mask([("o", occ)] if occ else [], rows)
+    group = occupation_group(occ)
+    x[:, col["occ_middle"]] = middle
+    x[:, col["occ_group"]] = cols.mask([("g", group)] if group else [], rows) & ~middle
+
+    tokens = posting_text_tokens(posting, tokenizer)
+    for name, kind, size in (("title_sim", "t", cols.n_title), ("skill_sim", "k", cols.n_skill)):
+        hits = cols.counts([(kind, t) for t in tokens], rows)
+        n_tokens = size[rows]
+        x[:, col[name]] = np.divide(hits, n_tokens, out=np.zeros(n), where=n_tokens > 0)
+    certs = {normalize_certificate(c) for c in posting.certificates} - {""}
+    held = cols.mask([("c", c) for c in certs], rows)
+    x[:, col["cert_match"]] = held
+    x[:, col["cert_missing"]] = (catalog.n_certificates[slot] > 0) & ~held
+
+    sigungu = int(catalog.sigungu[slot])
+    sido = int(catalog.sido[slot])
+    in_sigungu = cols.mask([("ps", sigungu)] if sigungu >= 0 else [], rows)
+    in_sido = cols.mask([("pd", sido)] if sido >= 0 else [], rows) & ~in_sigungu
+    near = cols.mask([("pn", sido)] if sido >= 0 else [], rows) & ~in_sigungu & ~in_sido
+    x[:, col["region_sigungu"]] = in_sigungu
+    x[:, col["region_sido"]] = in_sido
+    x[:, col["region_adjacent"]] = near
+    if sigungu >= 0:
+        x[:, col["region_home"]] = cols.home[rows] == sigungu
+    x[:, col["region_outside"]] = ~_accepted_rows(cols, rows, sigungu, sido)
+
+    _wage_rows(x, float(catalog.wage[slot]), cols.desired[rows])
+
+    required = int(catalog.education[slot])
+    level = cols.education[rows]
+    stated = level >= 0
+    x[:, col["edu_match"]] = (required == 0) | (stated & (level >= required))
+    x[:, col["edu_over"]] = stated & (required > 0) & (level - required >= 2)
+    x[:, col["edu_short"]] = stated & (required > level)
+
+    years = cols.career[rows]
+    low = catalog.career_min[slot]
+    x[:, col["career_fit"]] = (low <= years) & (years <= catalog.career_max[slot])
+    x[:, col["career_short"]] = np.clip((low - years) / 5.0, 0.0, 1.0)
+
+    mask = int(catalog.employment[slot])
+    wanted = cols.employment[rows]
+    overlap = ((wanted & mask) != 0).astype(np.float64)
+    x[:, col["emptype_match"]] = np.where((wanted == 0) | (mask == 0), 0.5, overlap)
+
+    own = np.zeros((1, len(FEATURES)), dtype=np.float64)
+    _posting_columns(own, catalog, one, ctx)
+    for name in POSTING_ONLY:
+        x[:, col[name]] = own[0, col[name]]
+    return x
+
+
+def _accepted_rows(
+    cols: SeekerColumns, rows: IntArray, sigungu: int, sido: int
+) -> npt.NDArray[np.bool_]:
+    # The twin of accepted_mask at one slot, per seeker: everywhere, an unknown place, the
+    # 시군구 or 시도 accepted, or a 시도-only place in a partially accepted 시도.
+    if sido < 0:
+        return np.ones(len(rows), dtype=np.bool_)
+    keys: list[ColumnKey] = [("ad", sido)]
+    if sigungu >= 0:
+        keys.append(("as", sigungu))
+    else:
+        keys.append(("ap", sido))
+    out: npt.NDArray[np.bool_] = cols.everywhere[rows] | cols.mask(keys, rows)
+    return out
+
+
+def _wage_rows(x: FloatArray, offered: float, desired: FloatArray) -> None:
+    # The twin of feature_matrix's wage block with the roles swapped: one offered wage
+    # (NaN: 협의), one desired minimum per seeker (NaN: none stated).
+    col = FEATURE_INDEX
+    n = len(desired)
+    stated = ~np.isnan(desired)
+    if math.isnan(offered):
+        x[:, col["wage_unknown"]] = 1.0
+        return
+    x[:, col["wage_unknown"]] = ~stated
+    x[:, col["wage_meets"]] = stated & (offered >= desired)
+    safe_desired = np.where(stated & (desired > 0), desired, 1.0)
+    if offered > 0:
+        gap = np.clip(np.log(offered / safe_desired), -1.0, 1.0)
+        gap = np.where(desired > 0, gap, 1.0)
+    else:
+        gap = np.full(n, -1.0)
+    x[:, col["wage_gap"]] = np.where(stated, gap, 0.0)
+    x[:, col["wage_below"]] = stated & (offered < desired * (1 - WAGE_TOLERANCE))
+
+
+def history_columns(
+    x: FloatArray,
+    history: SeekerHistory,
+    implicit: ImplicitProfile,
+    posting: Posting,
+    tokens: frozenset[str],
+) -> None:
+    """Fill the ``hist_*`` features of one seeker's row ``x`` (of :func:`seeker_rows`).
+
+    The twin, for one posting, of the history part of :func:`feature_matrix`: the same
+    operations in the same order (the token shares are summed in the implicit profile's
+    order, as :func:`online_model.implicit.token_scores` adds them), so the floats agree.
+    ``tokens`` are the posting's (:func:`online_model.catalog.posting_text_tokens`).
+    """
+    col = FEATURE_INDEX
+    occ = posting.occupation_code
+    employer = posting.employer_id
+    if history.occupations:
+        x[col["hist_occupation"]] = min(1.0, float(history.occupation_count(occ)) / 3.0)
+    if history.employers:
+        x[col["hist_employer"]] = min(1.0, float(history.employers.get(employer, 0)) / 2.0)
+    ip = implicit
+    if ip.empty:
+        return
+    occ_share = ip.occupations.get(occ, 0.0) if occ else 0.0
+    x[col["hist_occupation"]] = max(x[col["hist_occupation"]], occ_share)
+    x[col["hist_employer"]] = max(x[col["hist_employer"]], ip.employers.get(employer, 0.0))
+    x[col["hist_tokens"]] = _token_share(ip.tokens, ip.token_mass, tokens)
+    sigungu, sido = posting_region(posting)
+    gu = ip.sigungu.get(sigungu, 0.0) if sigungu else 0.0
+    do = 0.5 * ip.sido[sido] if sido and sido in ip.sido else 0.0
+    x[col["hist_place"]] = max(gu, do)
+    if ip.wage is not None:
+        offered = best_monthly_wage(posting)
+        x[col["hist_wage"]] = float(offered is not None and offered >= HIST_WAGE_RATIO * ip.wage)
+    x[col["hist_dismiss"]] = _token_share(ip.dismissed_tokens, ip.dismissed_mass, tokens)
+
+
+def _token_share(weights: Mapping[str, float], mass: float, tokens: frozenset[str]) -> float:
+    # token_scores at one slot: added in the weights' order, from 0.0, then / mass.
+    if mass <= 0.0:
+        return 0.0
+    acc = 0.0
+    for token, w in weights.items():
+        if token in tokens:
+            acc += w
+    return min(1.0, acc / mass)

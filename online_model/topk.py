@@ -265,6 +265,26 @@ class TopKList:
         ids: list[str] = self._ids.tolist()
         return ids
 
+    def entry_score(self, low_exposure: bool) -> float:
+        """The lowest score at which a candidate not in the window can change it: one scoring
+        strictly below is left out by :func:`insert` without a look at the window (a tie
+        goes to ``insert``, where the posting id breaks it). ``-inf`` when any score may
+        (a list that is not exact, or whose window holds every candidate).
+
+        >>> lst = top_k(["P1", "P2", "P3"], ["E1", "E2", "E3"], [0.9, 0.5, 0.2], k=2,
+        ...             n_explore=0, reserve=0)
+        >>> lst.entry_score(False)
+        0.5
+        """
+        if not self.exact or self._main_bound is None:
+            return float("-inf")
+        entry = -self._main_bound[0]
+        if low_exposure:
+            if self._low_bound is None:
+                return float("-inf")
+            entry = min(entry, -self._low_bound[0])
+        return entry
+
     def _items(self, start: int, stop: int) -> list[TopKItem]:
         return [
             TopKItem(str(p), str(e), float(s), bool(f & _LOW))

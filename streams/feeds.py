@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from aiokafka import ConsumerRecord
@@ -10,6 +11,7 @@ from online_model.live.engine import LiveEngine
 from online_model.snapshot import Snapshot, SnapshotError, loads
 from schemas import parse_posting_event
 from schemas.errors import ValidationError
+from schemas.postings import Posting
 from settings import Settings
 from streams import metrics
 from streams.kafka_security import aiokafka_kwargs
@@ -34,6 +36,7 @@ class CatalogFeed:
         self._sink = sink
         self._max_bytes = settings.max_message_bytes
         self._versions: dict[str, tuple[int, str]] = {}
+        self.steps = 0  # fan-out steps handled (the event loop had a turn after each)
         self.tail = TopicTail(
             settings.topic("postings"),
             settings.kafka_bootstrap,
@@ -52,12 +55,20 @@ class CatalogFeed:
                 continue
             self._versions[event.posting_id] = version
             if event.posting is not None:
-                changes = self._engine.posting_upserted(event.posting, live=live)
+                await self._fan_out(event.posting, live)
             else:
-                changes = self._engine.posting_closed(event.posting_id, live=live)
-            self._sink.apply(changes)
+                self._sink.apply(self._engine.posting_closed(event.posting_id, live=live))
             if live:
                 self._sink.note_event("posting" if event.posting is not None else "close", event.ts)
+
+    async def _fan_out(self, posting: Posting, live: bool) -> None:
+        """Apply a posting step by step (``LiveEngine.posting_upserted_steps``), handing
+        each step's changes to the sink and the event loop to the agents in between: a
+        posting reaching 15,000 seekers must not stall their events for its whole fan-out."""
+        for changes in self._engine.posting_upserted_steps(posting, live=live):
+            self._sink.apply(changes)
+            self.steps += 1
+            await asyncio.sleep(0)
 
 
 class ModelFeed:

@@ -52,12 +52,17 @@ import logging
 import math
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
 
 from online_model import topk
-from online_model.candidates import FilterStats, SeekerIndex
-from online_model.catalog import PostingCatalog
+from online_model.candidates import FilterStats, SeekerIndex, filter_reason
+from online_model.catalog import PostingCatalog, posting_text_tokens
 from online_model.context import RankContext
+from online_model.features import history_columns, seeker_rows
 from online_model.implicit import ImplicitProfile, implicit_profile
 from online_model.live.changes import Change, SeekerListChanged
 from online_model.live.config import LiveConfig
@@ -67,7 +72,7 @@ from online_model.live.seeker_state import SeekerState
 from online_model.live.stats import Group, ListStats
 from online_model.live.views import SeekerListView, explained_items
 from online_model.normalize import deadline_ms
-from online_model.recommend import rank_seeker, score_seekers_for_posting, top_seekers, topk_item
+from online_model.recommend import rank_seeker, topk_item
 from online_model.snapshot import Snapshot, SnapshotStore
 from online_model.training import make_example
 from schemas.interactions import Interaction
@@ -91,6 +96,15 @@ MAX_TOUCHED = 16
 LEAVING_ACTIONS = frozenset({"apply", "dismiss", "hire"})
 # Interactions that only change the implicit profile: re-ranked within a refill tick.
 ENGAGING_ACTIONS = frozenset({"click", "save"})
+
+
+# A fan-out scores its candidate seekers FANOUT_BLOCK at a time (a few ms of numpy and a
+# lookup per seeker) and applies list changes (an insert that enters a full list costs
+# 0.3-1 ms) for at most FANOUT_STEP_S or FANOUT_TOUCHES of them per step, so no step holds
+# the event loop for long. Where a step ends never changes a result (tested).
+FANOUT_BLOCK = 1024
+FANOUT_TOUCHES = 64
+FANOUT_STEP_S = 0.004
 
 
 def deadline_expire_at(posting: Posting) -> int:
@@ -380,7 +394,21 @@ class LiveEngine:
 
     def posting_upserted(self, posting: Posting, *, live: bool) -> list[Change]:
         """A posting opened or changed. While catching up (``live=False``) only the catalog
-        changes: the full rankings that follow catch-up include it anyway."""
+        changes: the full rankings that follow catch-up include it anyway.
+
+        The whole fan-out in one call; a worker drives :meth:`posting_upserted_steps`."""
+        changes: list[Change] = []
+        for step in self.posting_upserted_steps(posting, live=live):
+            changes.extend(step)
+        return changes
+
+    def posting_upserted_steps(self, posting: Posting, *, live: bool) -> Iterator[list[Change]]:
+        """:meth:`posting_upserted` in steps of a few milliseconds each: the catalog changes
+        at once (before the first step), then each step scores a block of candidate seekers
+        or applies a few of the list changes, and yields the changes to write. The caller
+        may handle other events between steps (that is the point: a posting with 15,000
+        candidate seekers must not hold the event loop): each step reads the state as it
+        is then (see :meth:`_fan_out_steps`). Drive it to the end."""
         self._directory[posting.posting_id] = posting
         self._directory.move_to_end(posting.posting_id)
         self._directory_version += 1
@@ -390,8 +418,8 @@ class LiveEngine:
         self._posting_swept.pop(posting.posting_id, None)
         self._posting_swept[posting.posting_id] = self._clock()
         if live and self.has_model:
-            self._fan_out(posting, reason="posting")
-        return self._taken()
+            return self._fan_out_steps(posting, reason="posting")
+        return iter(())
 
     def posting_closed(self, posting_id: str, *, live: bool) -> list[Change]:
         """A posting closed or expired: it leaves every list and reserve that holds it.
@@ -408,38 +436,189 @@ class LiveEngine:
         return self._taken()
 
     def _fan_out(self, posting: Posting, *, reason: str) -> None:
+        """The whole of :meth:`_fan_out_steps` at once (its changes stay in the buffer)."""
+        for changes in self._fan_out_steps(posting, reason=reason):
+            self._changes.extend(changes)
+
+    def _fan_out_steps(self, posting: Posting, *, reason: str) -> Iterator[list[Change]]:
         """Score a posting against our seekers that may want it (and those whose list holds
-        it); insert into or remove from their lists; refresh its employer list."""
+        it), block by block from the index's columns; insert into or remove from their
+        lists; then refresh its employer list. Yields the changes after each step.
+
+        Between steps other events may change what this fan-out looks at, so each step
+        checks: the posting closed or changed again (stop: the close took it out of every
+        list, the newer version fans out itself); a new model (start again with it); a
+        seeker whose profile or history changed after their block was scored (skipped:
+        the event that changed them re-ranked them or queued the re-rank, which includes
+        this posting). The employer list is computed from the scores of every block and
+        what re-ranks offered it meanwhile (:meth:`EmployerLists.begin`).
+        """
         posting_id = posting.posting_id
-        affected = sorted(
-            (self.index.candidates_for(posting) | self.lists.holders(posting_id))
-            & self.lists.keys()
-        )
+        snap = self.snapshot
         ctx = self.context()
-        pairs = []
-        implicits = []
-        for seeker_id in affected:
-            state = self.seekers[seeker_id]
-            assert state.profile is not None
-            pairs.append((state.profile, state.history))
-            implicits.append(self.implicit(seeker_id, state, ctx.now_ms))
-        scores = score_seekers_for_posting(
-            posting,
-            pairs,
-            self.snapshot.ranker,
-            ctx,
-            filter_stats=self.filter_stats,
-            implicits=implicits,
+        slot = self.catalog.slot_of(posting_id)
+        assert slot is not None
+        ids, not_retrieved = self._fan_out_ids(posting)
+        low = ctx.stats.is_low_exposure(posting_id, now_ms=ctx.now_ms)
+        item = topk_item(posting, 0.0, ctx)
+        best = _BestSeekers(self.config.posting_list_size)
+        self.employers.begin(posting_id)
+
+        def current() -> bool:
+            # Checked before every step: what happened while the caller had control?
+            return self.catalog.get(posting_id) is posting and self.snapshots.current is snap
+
+        for start in range(0, len(ids), FANOUT_BLOCK):
+            if not current():
+                break
+            block_ids = ids[start : start + FANOUT_BLOCK]
+            block = self._score_block(posting, slot, block_ids, ctx, not_retrieved)
+            best.add(block)
+            touched = block.touched(posting_id, low, self.lists)
+            yield self._taken()  # a step: the block's scores
+            i = 0
+            while i < len(touched):
+                if not current():
+                    break
+                until = self._clock() + FANOUT_STEP_S
+                for j in touched[i : i + FANOUT_TOUCHES]:
+                    self._touch(block, j, item, reason)
+                    i += 1
+                    if self._clock() >= until:
+                        break
+                yield self._taken()  # a step: some list changes
+        if not current():
+            # Closed (the close took it out of every list), changed (the newer version
+            # fans out itself), or a new model came: start again under it.
+            self.employers.abandon(posting_id)
+            if self.catalog.get(posting_id) is posting:
+                yield from self._fan_out_steps(posting, reason=reason)
+            return
+        top = best.valid(self.seekers, self._rescore(posting, slot, ctx))
+        expire_at = deadline_expire_at(posting)
+        self._emit(self.employers.finish(posting_id, top, expire_at=expire_at))
+        yield self._taken()
+
+    def _fan_out_ids(self, posting: Posting) -> tuple[list[str], set[str]]:
+        """The seekers to score (candidates by the index, and those whose list or reserve
+        holds it), and those of them the index no longer finds: their ranking would not
+        retrieve the posting (a change of occupation or place), so it leaves their list
+        whatever it would score."""
+        index = self.index
+        candidates = set(index.seeker_ids[index.candidate_rows(posting)].tolist())
+        not_retrieved = self.lists.holders(posting.posting_id) - candidates
+        return sorted(candidates | not_retrieved), not_retrieved
+
+    def _score_block(
+        self,
+        posting: Posting,
+        slot: int,
+        ids: list[str],
+        ctx: RankContext,
+        not_retrieved: Collection[str] = (),
+    ) -> _Block:
+        """Scores of ``posting`` for those of ``ids`` with a list, from the index's columns;
+        history features and hard filters only for seekers with a history; NaN (leave) for
+        the seekers ``not_retrieved``."""
+        index = self.index
+        get_list = self.lists.get
+        seekers = self.seekers
+        kept: list[str] = []
+        rows: list[int] = []
+        states: list[SeekerState] = []
+        lists: list[topk.TopKList] = []
+        special: list[int] = []
+        for sid in ids:
+            lst = get_list(sid)
+            row = index.row_of(sid)
+            if lst is None or row is None:
+                continue
+            state = seekers[sid]
+            h = state.history
+            if (
+                h.applied
+                or h.dismissed
+                or h.engagements
+                or h.occupation_counts
+                or h.employer_counts
+            ):
+                special.append(len(kept))
+            kept.append(sid)
+            rows.append(row)
+            states.append(state)
+            lists.append(lst)
+        scores = self._scores(posting, slot, rows, states, special, ctx)
+        if not_retrieved:
+            scores[[j for j, sid in enumerate(kept) if sid in not_retrieved]] = np.nan
+        return _Block(kept, states, lists, scores)
+
+    def _scores(
+        self,
+        posting: Posting,
+        slot: int,
+        rows: list[int],
+        states: list[SeekerState],
+        special: list[int],
+        ctx: RankContext,
+    ) -> npt.NDArray[np.float64]:
+        """P(apply | shown) per seeker row, NaN where a hard filter vetoes (as
+        :func:`online_model.recommend.score_seekers_for_posting`, from columns)."""
+        n = len(rows)
+        if deadline_ms(posting.deadline) <= ctx.now_ms:
+            self.filter_stats.add("expired", n)
+            return np.full(n, np.nan)
+        x = seeker_rows(
+            posting, slot, self.catalog, self.index.columns, np.asarray(rows, np.int32), ctx
         )
-        scored: list[tuple[str, float]] = []
-        for seeker_id, score in zip(affected, scores.tolist(), strict=True):
-            if math.isnan(score):
-                self._take_out(seeker_id, posting_id, reason)
-            else:
-                self._insert(seeker_id, topk_item(posting, score, ctx), reason)
-                scored.append((seeker_id, score))
-        top = dict(top_seekers(scored, self.config.posting_list_size))
-        self._emit(self.employers.replace(posting_id, top, expire_at=deadline_expire_at(posting)))
+        vetoed = np.zeros(n, dtype=np.bool_)
+        tokens = posting_text_tokens(posting, self.catalog.tokenizer)
+        for i in special:
+            state = states[i]
+            veto = filter_reason(state.profile, state.history, posting, ctx)  # type: ignore[arg-type]
+            if veto is not None:
+                vetoed[i] = True
+                self.filter_stats.add(veto)
+                continue
+            assert state.profile is not None
+            sid = state.profile.seeker_id
+            implicit = self.implicit(sid, state, ctx.now_ms)
+            history_columns(x[i], state.history, implicit, posting, tokens)
+        scores = self.snapshot.ranker.score_many(x)
+        scores[vetoed] = np.nan
+        return scores
+
+    def _rescore(
+        self, posting: Posting, slot: int, ctx: RankContext
+    ) -> Callable[[list[str]], dict[str, float]]:
+        """Scores of a few seekers as they are now (those changed during a fan-out)."""
+
+        def rescore(ids: list[str]) -> dict[str, float]:
+            block = self._score_block(posting, slot, ids, ctx)
+            return {
+                sid: float(score)
+                for sid, score in zip(block.ids, block.scores.tolist(), strict=True)
+                if not math.isnan(score)
+            }
+
+        return rescore
+
+    def _touch(self, block: _Block, j: int, item: topk.TopKItem, reason: str) -> None:
+        """Apply one scored seeker to their list, unless they changed since their block."""
+        sid = block.ids[j]
+        state = self.seekers.get(sid)
+        scored = block.states[j]
+        if (
+            state is None
+            or state.profile is not scored.profile
+            or state.history is not scored.history
+            or sid not in self.lists
+        ):
+            return
+        score = float(block.scores[j])
+        if math.isnan(score):
+            self._take_out(sid, item.posting_id, reason)
+        else:
+            self._insert(sid, item._replace(score=score), reason)
 
     def employer_list(self, posting_id: str) -> tuple[dict[str, float], int] | None:
         """This worker's members of ``posting_id``'s employer list and the list's expiry."""
@@ -616,3 +795,76 @@ class LiveEngine:
         """The hard-filter vetoes counted since the last call."""
         taken, self.filter_stats = self.filter_stats, FilterStats()
         return taken
+
+
+@dataclass(slots=True)
+class _Block:
+    """One block of a fan-out: the seekers scored, their state and list then, the scores."""
+
+    ids: list[str]
+    states: list[SeekerState]
+    lists: list[topk.TopKList]
+    scores: npt.NDArray[np.float64]
+
+    def touched(self, posting_id: str, low_exposure: bool, lists: SeekerLists) -> list[int]:
+        """Positions of the seekers whose list the posting may change: those holding it,
+        and those whose score is not below their list's cut.
+
+        The cut is :meth:`online_model.topk.TopKList.entry_score`, the bound of the list's
+        window (the list and its reserve): a posting scoring below it and not in the
+        window leaves the list as it is, which is what :func:`online_model.topk.insert`
+        would answer after building the window. A tie with the cut goes to ``insert``.
+        """
+        entry = np.array([lst.entry_score(low_exposure) for lst in self.lists], dtype=float)
+        s = self.scores
+        with np.errstate(invalid="ignore"):
+            skip = (s < entry) | np.isnan(s)
+        out = set(np.flatnonzero(~skip).tolist())
+        holders = lists.holders(posting_id)
+        if holders:
+            out.update(j for j, sid in enumerate(self.ids) if sid in holders)
+        return sorted(out)
+
+
+@dataclass(slots=True)
+class _BestSeekers:
+    """The best scored seekers of a fan-out so far (score descending, then seeker id), with
+    the state each was scored with; a margin beyond ``size`` stands in for seekers that
+    leave before the end."""
+
+    size: int
+    entries: list[tuple[float, str, SeekerState]] = field(default_factory=list)
+
+    def add(self, block: _Block) -> None:
+        keep = self.size * 2
+        s = block.scores
+        valid = np.flatnonzero(~np.isnan(s))
+        if len(valid) > keep:
+            cut = np.partition(s[valid], len(valid) - keep)[len(valid) - keep]
+            valid = valid[s[valid] >= cut]  # every tie at the cut: ids break them below
+        self.entries += [(-float(s[j]), block.ids[j], block.states[j]) for j in valid.tolist()]
+        self.entries.sort(key=lambda e: (e[0], e[1]))
+        del self.entries[keep:]
+
+    def valid(
+        self,
+        seekers: dict[str, SeekerState],
+        rescore: Callable[[list[str]], dict[str, float]],
+    ) -> list[tuple[str, float]]:
+        """``(seeker_id, score)`` with the scores of seekers changed since their block
+        computed again as they are now (a deactivated or vetoed one drops out)."""
+        out: list[tuple[str, float]] = []
+        changed: list[str] = []
+        for neg, sid, scored in self.entries:
+            state = seekers.get(sid)
+            if (
+                state is not None
+                and state.profile is scored.profile
+                and state.history is scored.history
+            ):
+                out.append((sid, -neg))
+            else:
+                changed.append(sid)
+        if changed:
+            out += list(rescore(changed).items())
+        return out
