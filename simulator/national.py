@@ -122,15 +122,27 @@ class NationalRates:
     def impression_share(self) -> float:
         return 1.0 - sum(share for _, share in self.actions)
 
-    def per_hour(self, seekers: int, open_postings: int, hour: int) -> dict[str, float]:
+    def per_hour(
+        self, seekers: int, open_postings: int, hour: int, *, steady: bool = False
+    ) -> dict[str, float]:
         """Expected events in one hour (KST ``hour``) of a market of this size; expiries
-        are not in it (they all come at midnight: :meth:`expiries`)."""
-        s, p = self.session_shape[hour] / 24, self.posting_shape[hour] / 24
+        are not in it (they all come at midnight: :meth:`expiries`). ``steady``: the day's
+        mean hour, expiries spread through it (every close a plain close).
+
+        >>> NationalRates().per_hour(100_000, 200_000, 10, steady=True)["closes"]
+        333.33...
+        """
+        if steady:
+            s = p = 1 / 24
+            close_share = 1.0
+        else:
+            s, p = self.session_shape[hour] / 24, self.posting_shape[hour] / 24
+            close_share = 1 - self.expiry_share
         return {
             "interactions": self.interactions_per_seeker_day * seekers * s,
             "profiles": self.profile_per_seeker_day * seekers * s,
             "new_postings": self.new_per_posting_day * open_postings * p,
-            "closes": (1 - self.expiry_share) * self.close_per_posting_day * open_postings * p,
+            "closes": close_share * self.close_per_posting_day * open_postings * p,
         }
 
     def expiries(self, open_postings: int) -> int:
@@ -149,7 +161,10 @@ class NationalDay:
     so a market feeds one run: either this or :meth:`Market.events`. ``burst_closes``
     replaces the number of deadline expiries at each midnight (default: the rates').
     ``posting_prefix`` names the postings opened during the run (``P`` as the market's
-    own; another letter keeps them apart from a twin market's).
+    own; another letter keeps them apart from a twin market's). ``steady``: the day's mean
+    mix at every hour, with the expiries spread through the day instead of at midnight
+    (the benchmarks' stationary "national mix": a time-compressed stream would otherwise
+    cross a midnight every few seconds on a small market).
     """
 
     def __init__(
@@ -164,6 +179,7 @@ class NationalDay:
         burst_closes: int | None = None,
         posting_prefix: str = "P",
         tick_seconds: float = 10.0,
+        steady: bool = False,
     ) -> None:
         market.begin_run()
         self.market = market
@@ -174,6 +190,7 @@ class NationalDay:
         self.burst_closes = burst_closes
         self.posting_prefix = posting_prefix
         self.tick_ms = max(1, int(tick_seconds * SECOND_MS))
+        self.steady = steady
         self._rng = random.Random(f"{seed}:national")
         self._np = np.random.default_rng(random.Random(f"{seed}:counts").getrandbits(64))
         self._event_no = 0
@@ -215,7 +232,7 @@ class NationalDay:
         expiring: list[tuple[int, int]] = []  # (ts, posting row), due at the coming midnight
         while end is None or t < end:
             tick_end = t + self.tick_ms if end is None else min(t + self.tick_ms, end)
-            if t <= midnight < tick_end:
+            if t <= midnight < tick_end and not self.steady:
                 expiring = self._expiries(midnight)
                 midnight += DAY_MS
             batch = self._tick(t, tick_end)
@@ -231,7 +248,7 @@ class NationalDay:
         m, rng = self.market, self._rng
         hour = kst_hour(t)
         span = (until - t) / HOUR_MS
-        expected = self.rates.per_hour(len(m.seekers), len(self._open), hour)
+        expected = self.rates.per_hour(len(m.seekers), len(self._open), hour, steady=self.steady)
         batch: list[tuple[int, int, str, int]] = []
         for kind, mean in expected.items():
             for _ in range(int(self._np.poisson(mean * span))):
@@ -245,6 +262,14 @@ class NationalDay:
         rows = self._rng.sample(self._open, min(count, len(self._open)))
         spread = int(self.rates.expiry_spread_s * SECOND_MS)
         return sorted((midnight + int(self._rng.random() * spread), row) for row in rows)
+
+    def expire(self, ts: int, count: int) -> list[PostingEvent]:
+        """``count`` deadline expiries at ``ts`` now, outside the day's clock: a benchmark
+        sends them at its own pace beside the mix (:func:`midnight_burst` keeps them in
+        the day's stream instead)."""
+        rows = self._rng.sample(self._open, min(count, len(self._open)))
+        self.counts["expiry"] = self.counts.get("expiry", 0) + len(rows)
+        return [self._close(ts, row) for row in rows]
 
     def _emit(self, batch: list[tuple[int, int, str, int]]) -> Iterator[tuple[str, Event]]:
         """Turn the tick's happenings into events; interactions read the lists once."""

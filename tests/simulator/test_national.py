@@ -154,3 +154,16 @@ def test_renamed_new_postings_keep_apart_from_a_twin() -> None:
         if isinstance(e, PostingEvent) and e.op == "upsert"
     ]
     assert new and all(e.posting_id.startswith("Q") for e in new)
+
+
+def test_steady_mix_has_the_days_mean_shares_at_any_hour() -> None:
+    market = Market.generate(MarketConfig(seekers=3000, postings=6000, start_ms=DAY_START), 6)
+    # Three in the morning: the shaped day is nearly silent, the steady mix is not.
+    steady = NationalDay(market, seed=6, start_ms=kst_ms(2026, 11, 3, 3), steady=True)
+    kinds = _kinds(list(steady.events(seconds=4 * 3600)))
+    per_day = {k: n * 6 for k, n in kinds.items()}  # four hours -> a day
+    assert kinds.get("close", 0) and "expiry" not in steady.counts
+    assert per_day["close"] / POSTINGS == pytest.approx(0.04, rel=0.25)
+    assert per_day["new_posting"] / POSTINGS == pytest.approx(0.04, rel=0.25)
+    impressions = per_day["impression"] / SEEKERS
+    assert impressions == pytest.approx(6.5 * NationalRates().impression_share, rel=0.05)
