@@ -106,8 +106,9 @@ class LoadedWorker:
             scrape = self.worker.scrape("jobmatch_events_total")
             if sum(scrape.total("jobmatch_events_total", topic=f) for f in families) < target:
                 return False
-            health = self.worker.health() or {}
-            caught_up = catalog_records is None or health["catalog_records_read"] >= catalog_records
+            health = self.worker.health() or {}  # {}: no answer in time (a loaded machine)
+            read = health.get("catalog_records_read", -1)
+            caught_up = catalog_records is None or read >= catalog_records
             return bool(caught_up and health.get("pending_writes") == 0)
 
         wait_for(done, timeout=timeout, interval=0.1, what=f"{family} backlog consumed")

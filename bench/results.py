@@ -112,7 +112,7 @@ class Report:
             "measured in the same run, right before or after its figure; the ratio is "
             "figure / baseline. `bench/results.json` holds the same figures.",
             "",
-            "## Targets (issue 7)",
+            "## Targets (issues 7 and 14)",
             "",
             "| target | goal | this run | met |",
             "|---|---|---|---|",

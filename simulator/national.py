@@ -164,7 +164,10 @@ class NationalDay:
     own; another letter keeps them apart from a twin market's). ``steady``: the day's mean
     mix at every hour, with the expiries spread through the day instead of at midnight
     (the benchmarks' stationary "national mix": a time-compressed stream would otherwise
-    cross a midnight every few seconds on a small market).
+    cross a midnight every few seconds on a small market). ``search_shows_new=False``: a
+    search never shows a posting opened during the run; in a time-compressed stream it
+    would be a posting published milliseconds earlier, which no real seeker finds that
+    fast (and a worker meets it before its catalog has read it: a read-your-writes wait).
     """
 
     def __init__(
@@ -180,6 +183,7 @@ class NationalDay:
         posting_prefix: str = "P",
         tick_seconds: float = 10.0,
         steady: bool = False,
+        search_shows_new: bool = True,
     ) -> None:
         market.begin_run()
         self.market = market
@@ -191,6 +195,8 @@ class NationalDay:
         self.posting_prefix = posting_prefix
         self.tick_ms = max(1, int(tick_seconds * SECOND_MS))
         self.steady = steady
+        self.search_shows_new = search_shows_new
+        self._initial_rows = len(market.postings)
         self._rng = random.Random(f"{seed}:national")
         self._np = np.random.default_rng(random.Random(f"{seed}:counts").getrandbits(64))
         self._event_no = 0
@@ -323,9 +329,11 @@ class NationalDay:
             source = "search"
             shown = [r for r in self._seen.get(seeker.index, ()) if postings[r].open]
             if not shown:
-                shown = self.market.board.search(
-                    seeker.profile, limit=self.market.config.search_page_size
-                )
+                page = self.market.config.search_page_size
+                shown = self.market.board.search(seeker.profile, limit=2 * page)
+                if not self.search_shows_new:
+                    shown = [r for r in shown if r < self._initial_rows]
+                shown = shown[:page]
                 self._seen[seeker.index] = shown
         if not shown:
             return None
