@@ -29,6 +29,7 @@ The in-process costs of one close and one new posting are :mod:`bench.engine_cos
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import threading
 import time
 from collections.abc import Iterator
@@ -132,20 +133,25 @@ def sustained_max(
     label: str,
     start: float,
 ) -> tuple[float, list[RampStep]]:
-    """The highest paced rate after which every worker is idle within ``keep_up_s``: up by
-    ``ramp_factor`` while sustained, down by its square while not (until one is). It
+    """The highest paced rate at which every worker is at most ``keep_up_s`` of events
+    behind when the window closes: up by ``ramp_factor`` while sustained, down by its
+    square while not (until one is). It
     starts below the rate at which the worker drains a backlog of the same stream
     (``probe``): a step that is not sustained costs its window and the drain after it."""
     rate, best, steps = start, 0.0, []
     while len(steps) < plan.ramp_steps:
+        batch = ahead(stream, rate * plan.ramp_window_s)
         run = paced_send(
-            producer, stream, rate=rate, seconds=plan.ramp_window_s, opened_after_ms=opened_after_ms
+            producer, batch, rate=rate, seconds=plan.ramp_window_s, opened_after_ms=opened_after_ms
         )
         ended = time.monotonic()
         lag = workers.lag()
         workers.wait_idle(max(600.0, 20 * plan.ramp_window_s))
         drained = time.monotonic() - ended
-        sustained = drained <= plan.keep_up_s and run.rate >= 0.95 * rate
+        # Sustained: at most keep_up_s of events still waiting when the window closed.
+        # (Not "idle within keep_up_s": on a loaded machine /health itself answers in 0.4
+        # to 9 s, from the same event loop, and would decide the figure.)
+        sustained = lag <= plan.keep_up_s * rate and run.rate >= 0.95 * rate
         steps.append(RampStep(rate, run.rate, lag, drained, sustained))
         log(
             f"{label} ramp {rate:,.0f}/s: sent {run.rate:,.0f}/s, lag at end {lag:,}, idle "
@@ -169,6 +175,13 @@ def probe_rate(loaded: LoadedWorker, stream: Iterator[tuple[str, Event]], count:
     postings = sum(1 for family, _, _ in messages if family == "postings")
     drain = loaded.drain("mixed", messages, catalog_records=loaded.catalog_records() + postings)
     return drain.rate
+
+
+def ahead(stream: Iterator[tuple[str, Event]], expected: float) -> Iterator[tuple[str, Event]]:
+    """The next events of ``stream``, enough for ``expected`` and a margin, drawn before
+    the clock starts: drawn while sending, the simulator (its list reads, its searches)
+    would set the rate on a loaded machine, not the worker."""
+    return iter(list(itertools.islice(stream, int(expected * 1.1) + 20)))
 
 
 def _steps(steps: list[RampStep]) -> list[dict[str, Any]]:
@@ -233,12 +246,16 @@ def run(workdir: Any, plan: NationalPlan) -> NationalRun:
             d["mix_sent"] = dict(day.counts)
             # 2. Freshness at 1,000/s and at a trickle, national mix.
             fplan = _fresh_plan(plan)
-            nat = dataclasses.replace(
-                loaded, bench=dataclasses.replace(loaded.bench, activity=national)
-            )
-            trickle = run_level(nat, producer, "national trickle 10/s", 10.0, fplan)
+
+            def drawn(rate: float) -> LoadedWorker:
+                events = ahead(national, rate * (plan.warmup_s + plan.window_s))
+                return dataclasses.replace(
+                    loaded, bench=dataclasses.replace(loaded.bench, activity=events)
+                )
+
+            trickle = run_level(drawn(10.0), producer, "national trickle 10/s", 10.0, fplan)
             level = run_level(
-                nat, producer, "national 1000/s", FRESHNESS_RATE, fplan,
+                drawn(FRESHNESS_RATE), producer, "national 1000/s", FRESHNESS_RATE, fplan,
                 sustainable=best >= FRESHNESS_RATE,
             )  # fmt: skip
             d["freshness"] = {
@@ -322,10 +339,12 @@ def _burst(
         f"{mix_rate:,.0f} events/s of the national mix"
     )
 
+    mix = ahead(national, mix_rate * plan.burst_spread_s)
+
     def interleaved() -> Iterator[tuple[str, Event]]:
         sent = taken = 0
         pending = iter(expiries)
-        for item in national:
+        for item in mix:
             while taken < len(expiries) and taken < share * (sent + 1):
                 taken += 1
                 sent += 1
@@ -550,7 +569,7 @@ def targets_and_section(result: NationalRun, *, command: str) -> tuple[list[Targ
          f"midnight burst ({burst['closes']:,} expiries in {plan.burst_spread_s:g} s beside "
          f"{burst['mix_rate']:,.0f} events/s of the mix): p99 freshness of the closes",
          burst["close_p99_s"], "s", fresh["target"]["by_kind"].get("close", {}).get("p99"),
-         "closes' p99 in the steady mix at 1,000 events/s", "<= 5 s",
+         "closes' p99 in the mix's 1,000 events/s level", "<= 5 s",
          _le(burst["close_p99_s"], BURST_TARGET_S)),
         ("midnight_burst_shortest_list",
          f"shortest list after the burst, of the {burst['lists_at_target_before']:,} lists "
@@ -617,9 +636,11 @@ def targets_and_section(result: NationalRun, *, command: str) -> tuple[list[Targ
         f"Sustained maximum: a ramp of {plan.ramp_window_s:g} s steps, x{plan.ramp_factor:g} "
         f"per step up (/{plan.ramp_factor**2:g} down), from 1/{plan.ramp_factor:g} of the "
         f"rate a backlog of {plan.probe_events:,} events drained at "
-        f"({fmt(d['max']['backlog_rate'])} events/s), sustained when the worker is idle "
-        f"within {plan.keep_up_s:g} s; the baseline is the same ramp over the simulator's "
-        "closed-loop stream (`Market.events`, backlog "
+        f"({fmt(d['max']['backlog_rate'])} events/s), sustained when the worker's lag at "
+        f"the end of the window is at most {plan.keep_up_s:g} s of events (the worker's "
+        "`/health` answers from the busy event loop, in up to several seconds on this "
+        "machine, so time-to-idle would measure the probe); the baseline is the same ramp "
+        "over the simulator's closed-loop stream (`Market.events`, backlog "
         f"{fmt(d['mixed_max']['backlog_rate'])} events/s) on the same worker. "
         f"Freshness at 1,000 events/s: sent {fmt(fresh['target']['sent_rate'])} events/s, "
         f"lag at end {fresh['target']['lag_at_end']:,}, idle "
@@ -629,7 +650,7 @@ def targets_and_section(result: NationalRun, *, command: str) -> tuple[list[Targ
         f"Midnight burst: {burst['closes']:,} closes ({EXPIRY_SHARE_OF_MARKET:.1%} of the "
         "open postings, the night's expiries at the national rates) interleaved with the "
         f"mix, sent at {burst['sent_rate']:,.0f} events/s; the worker was idle "
-        f"{burst['idle_after_s']:.1f} s after the minute and done with every backfill "
+        f"{burst['idle_after_s']:.1f} s after the window and done with every backfill "
         f"{burst['refilled_after_s']:.1f} s after it. p99 of all events in the window "
         f"{fmt(burst['all_p99_s'])} s. Of the lists of {SHORTEST_TARGET} or more before, "
         f"{burst['after_idle']['below_target']:,} were shorter afterwards (idle), "
@@ -665,7 +686,7 @@ def targets_and_section(result: NationalRun, *, command: str) -> tuple[list[Targ
     two_note = (
         f"Two workers: {two['seekers_owned']} seekers owned after the rebalance; aggregate "
         f"sustained maximum {fmt(two['rate'])} events/s against {fmt(two['one_worker'])} for "
-        "one (same ramp; both workers must be idle within the keep-up time). Every posting "
+        "one (same ramp and criterion, on the lag of both). Every posting "
         "event reaches both workers, and both share the same two cores with Kafka, Redis "
         "and the load generator."
     )
