@@ -167,3 +167,18 @@ def test_steady_mix_has_the_days_mean_shares_at_any_hour() -> None:
     assert per_day["new_posting"] / POSTINGS == pytest.approx(0.04, rel=0.25)
     impressions = per_day["impression"] / SEEKERS
     assert impressions == pytest.approx(6.5 * NationalRates().impression_share, rel=0.05)
+
+
+def test_search_can_leave_out_postings_opened_during_the_run() -> None:
+    market = Market.generate(MarketConfig(seekers=300, postings=1000, start_ms=DAY_START), 8)
+    national = NationalDay(
+        market, seed=8, start_ms=kst_ms(2026, 11, 3, 9), posting_prefix="Q",
+        steady=True, search_shows_new=False,
+    )  # fmt: skip
+    events = list(national.events(seconds=6 * 3600))
+    new = {e.posting_id for _, e in events if isinstance(e, PostingEvent) and e.op == "upsert"}
+    shown = {e.posting_id for _, e in events if isinstance(e, Interaction)}
+    # New postings there were, and searches ran; none of them showed a new one (a
+    # time-compressed benchmark would send such a click before the posting reached it).
+    assert new and shown and not (new & shown)
+    assert all(e.source == "search" for _, e in events if isinstance(e, Interaction))
