@@ -103,7 +103,10 @@ class LoadedWorker:
         def done() -> bool:
             self.worker.check_alive()
             # Only the counter: a full scrape ten times a second costs the worker ~10 %.
-            scrape = self.worker.scrape("jobmatch_events_total")
+            try:
+                scrape = self.worker.scrape("jobmatch_events_total")
+            except TimeoutError:  # a busy event loop on a loaded machine: ask again
+                return False
             if sum(scrape.total("jobmatch_events_total", topic=f) for f in families) < target:
                 return False
             health = self.worker.health() or {}  # {}: no answer in time (a loaded machine)

@@ -372,6 +372,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out-md", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--out-json", type=Path, default=ROOT / "bench" / "results.json")
     parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the other sections of --out-json's earlier run and replace only those "
+        "this run measures (with --only)",
+    )
+    parser.add_argument(
         "--only",
         choices=["pipeline", "growth", "national"],
         help="run only the Kafka/Redis scenarios (1, 2, 3, 5), the in-process ones (4, 6) "
@@ -425,6 +431,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     report.duration_s = time.monotonic() - started
     report.findings = findings(report, plan)
+    if args.merge and args.out_json.exists():
+        report = report.merged_into(Report.from_obj(orjson.loads(args.out_json.read_bytes())))
     args.out_md.parent.mkdir(parents=True, exist_ok=True)
     args.out_md.write_text(report.markdown())
     args.out_json.write_bytes(orjson.dumps(report.to_obj(), option=orjson.OPT_INDENT_2) + b"\n")

@@ -99,3 +99,27 @@ def test_baselines_are_the_runs_own() -> None:
     # Every row has its baseline in the table, or none where the figure is itself a ratio.
     for row in section.rows:
         assert row.baseline_name or row.unit == "x"
+
+
+def test_merge_replaces_only_the_sections_this_run_measured() -> None:
+    from bench.results import Report, Section, Target
+
+    old_national = Section("national", "7. The national mix (issue 14)")
+    limits = "1. Limits of the machine"
+    earlier = Report("python -m bench.run", False, {"cpu": "x"}, "2026-12-01 10:00 UTC")
+    earlier.sections = [Section("limits", limits), old_national]
+    earlier.targets = [
+        Target("interaction events per worker", ">= 5,000", 1.0, "events/s", False, limits),
+        Target("`close_p99_ms`", "<= 10 ms", 99.0, "ms", False, old_national.title),
+    ]
+    targets, section = targets_and_section(NationalRun(_plan(), _data(2500.0, 8.0)), command="x")
+    now = Report("python -m bench.run --only national --merge", True, {}, "2026-12-07 13:00 UTC")
+    now.targets, now.sections = targets, [section]
+    # Through results.json and back, as `--merge` reads it.
+    merged = now.merged_into(Report.from_obj(earlier.to_obj()))
+    assert [s.key for s in merged.sections] == ["limits", "national"]
+    assert merged.sections[1].data["keys"]["close_p99_ms"]["value"] == 8.0  # this run's
+    assert [t.name for t in merged.targets][:1] == ["interaction events per worker"]
+    assert sum(t.name == "`close_p99_ms`" for t in merged.targets) == 1
+    assert merged.started_at == earlier.started_at
+    assert any("--only national --merge" in note for note in merged.notes)
