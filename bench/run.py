@@ -5,8 +5,9 @@
 
 (``make bench``, ``make bench QUICK=1``). Needs the real Kafka broker and Redis server
 (``deploy/with-services.sh`` starts them). Progress goes to stderr, figures to stdout.
-``--quick`` uses small sizes and finishes in under five minutes; the full run takes
-about half an hour on two cores.
+``--quick`` uses small markets; docs/benchmarks.md says how long its run took.
+``--only national --merge`` measures section 7 (the national mix, issue 14) again and
+keeps the other sections of the earlier run in bench/results.json.
 """
 
 from __future__ import annotations
@@ -368,7 +369,7 @@ def _emit(report: Report, section: Section) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes, under five minutes")
+    parser.add_argument("--quick", action="store_true", help="small markets (make bench QUICK=1)")
     parser.add_argument("--out-md", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--out-json", type=Path, default=ROOT / "bench" / "results.json")
     parser.add_argument(
