@@ -78,7 +78,7 @@ demo: up ## the whole system: worker, simulator, portal, Prometheus, live summar
 	@deploy/status.sh
 	$(BIN)/jobmatch demo $(DEMO_ARGS)
 
-bench: setup ## benchmarks against real Kafka/Redis -> docs/benchmarks.md (QUICK=1: < 5 min)
+bench: setup ## benchmarks against real Kafka/Redis -> docs/benchmarks.md (QUICK=1: small markets)
 	deploy/with-services.sh $(BIN)/python -m bench.run $(if $(QUICK),--quick)
 
 eval: setup ## offline evaluation on the simulated market -> docs/evaluation.md

@@ -103,11 +103,15 @@ class LoadedWorker:
         def done() -> bool:
             self.worker.check_alive()
             # Only the counter: a full scrape ten times a second costs the worker ~10 %.
-            scrape = self.worker.scrape("jobmatch_events_total")
+            try:
+                scrape = self.worker.scrape("jobmatch_events_total")
+            except TimeoutError:  # a busy event loop on a loaded machine: ask again
+                return False
             if sum(scrape.total("jobmatch_events_total", topic=f) for f in families) < target:
                 return False
-            health = self.worker.health() or {}
-            caught_up = catalog_records is None or health["catalog_records_read"] >= catalog_records
+            health = self.worker.health() or {}  # {}: no answer in time (a loaded machine)
+            read = health.get("catalog_records_read", -1)
+            caught_up = catalog_records is None or read >= catalog_records
             return bool(caught_up and health.get("pending_writes") == 0)
 
         wait_for(done, timeout=timeout, interval=0.1, what=f"{family} backlog consumed")

@@ -97,6 +97,57 @@ class Report:
             "findings": self.findings,
         }
 
+    @classmethod
+    def from_obj(cls, obj: dict[str, Any]) -> Report:
+        """A report read back from ``results.json`` (:meth:`to_obj`)."""
+
+        def row(r: dict[str, Any]) -> Row:
+            return Row(**{k: v for k, v in r.items() if k != "ratio"})
+
+        return cls(
+            command=obj["command"],
+            quick=obj["quick"],
+            machine=obj["machine"],
+            started_at=obj["started_at"],
+            duration_s=obj.get("duration_s", 0.0),
+            targets=[Target(**t) for t in obj.get("targets", [])],
+            sections=[
+                Section(
+                    key=s["key"],
+                    title=s["title"],
+                    rows=[row(r) for r in s["rows"]],
+                    notes=list(s["notes"]),
+                    tables=[(t["title"], t["columns"], t["rows"]) for t in s["tables"]],
+                    data=s["data"],
+                )
+                for s in obj.get("sections", [])
+            ],
+            notes=list(obj.get("notes", [])),
+            findings=list(obj.get("findings", [])),
+        )
+
+    def merged_into(self, earlier: Report) -> Report:
+        """``earlier`` with this run's sections and targets in place of its own of the same
+        sections, and a note that says which run measured which."""
+        mine = {s.title for s in self.sections}
+        note = (
+            f"Sections {', '.join(sorted(t.split('.')[0] for t in mine))} were measured "
+            f"{self.started_at}, {'quick run' if self.quick else 'full run'}, in "
+            f"{self.duration_s / 60:.1f} minutes, with `{self.command}` (`--merge`); the "
+            f"rest {earlier.started_at} with `{earlier.command}`."
+        )
+        return Report(
+            command=earlier.command,
+            quick=earlier.quick,
+            machine=earlier.machine,
+            started_at=earlier.started_at,
+            duration_s=earlier.duration_s,
+            targets=[t for t in earlier.targets if t.where not in mine] + self.targets,
+            sections=[s for s in earlier.sections if s.title not in mine] + self.sections,
+            notes=[n for n in earlier.notes if "(`--merge`)" not in n] + [note, *self.notes],
+            findings=earlier.findings,
+        )
+
     def markdown(self) -> str:
         mode = "quick run (`QUICK=1`, small sizes)" if self.quick else "full run"
         out = [
@@ -112,7 +163,7 @@ class Report:
             "measured in the same run, right before or after its figure; the ratio is "
             "figure / baseline. `bench/results.json` holds the same figures.",
             "",
-            "## Targets (issue 7)",
+            "## Targets (issues 7 and 14)",
             "",
             "| target | goal | this run | met |",
             "|---|---|---|---|",

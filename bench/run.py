@@ -5,8 +5,9 @@
 
 (``make bench``, ``make bench QUICK=1``). Needs the real Kafka broker and Redis server
 (``deploy/with-services.sh`` starts them). Progress goes to stderr, figures to stdout.
-``--quick`` uses small sizes and finishes in under five minutes; the full run takes
-about half an hour on two cores.
+``--quick`` uses small markets; docs/benchmarks.md says how long its run took.
+``--only national --merge`` measures section 7 (the national mix, issue 14) again and
+keeps the other sections of the earlier run in bench/results.json.
 """
 
 from __future__ import annotations
@@ -22,12 +23,12 @@ from pathlib import Path
 
 import orjson
 
-from bench import freshness, growth, memory, throughput
+from bench import freshness, growth, memory, national, throughput
 from bench.harness import ROOT, BenchEnv, log
 from bench.machine import describe
 from bench.pipeline import loaded_worker
 from bench.profiling import py_spy
-from bench.results import Report, Section, Target
+from bench.results import Report, Section, Target, fmt
 from settings import Settings
 from streams.kafka_admin import KafkaUnreachable
 
@@ -40,6 +41,7 @@ class Plan:
     freshness: freshness.FreshnessPlan
     growth: growth.GrowthPlan
     memory_sample: int
+    national: national.NationalPlan
 
 
 FULL = Plan(
@@ -72,6 +74,19 @@ FULL = Plan(
         full_batch_max=10_000,
     ),
     memory_sample=2000,
+    national=national.NationalPlan(
+        seekers=20_000,
+        postings=40_000,
+        engine_seekers=20_000,
+        engine_postings=40_000,
+        engine_samples=300,
+        probe_events=2000,
+        ramp_window_s=12.0,
+        ramp_steps=8,
+        window_s=30.0,
+        warmup_s=5.0,
+        interactions=50_000,
+    ),
 )
 QUICK = Plan(
     seekers=2_000,
@@ -98,6 +113,21 @@ QUICK = Plan(
         full_batch_max=2_000,
     ),
     memory_sample=300,
+    national=national.NationalPlan(
+        seekers=1_000,
+        postings=2_000,
+        engine_seekers=1_000,
+        engine_postings=2_000,
+        engine_samples=60,
+        probe_events=400,
+        ramp_window_s=4.0,
+        ramp_steps=5,
+        window_s=6.0,
+        warmup_s=2.0,
+        interactions=1_500,
+        burst_spread_s=20.0,
+        profile_s=4.0,
+    ),
 )
 
 
@@ -201,6 +231,19 @@ def run_growth(plan: Plan, report: Report, half: freshness.Level | None) -> None
     p99 = half.quantiles.get("p99") if half else None
     load = f"50% of max ({half.sent_rate:,.0f} events/s)" if half else "n/a (not measured)"
     _emit(report, growth.batch_section(cells, p50, p99, load))
+
+
+def run_national(plan: Plan, report: Report, workdir: Path, command: str) -> None:
+    """Scenario 7: the national mix, its burst, restart and two workers (issue 14)."""
+    started = time.monotonic()
+    result = national.run(workdir, plan.national)
+    targets, section = national.targets_and_section(result, command=command)
+    report.targets.extend(targets)
+    _emit(report, section)
+    log(f"national: {(time.monotonic() - started) / 60:.1f} min")
+    for t in targets:
+        verdict = "n/a" if t.met is None else ("PASS" if t.met else "MISS")
+        log(f"  {t.name}: {fmt(t.value)} {t.unit} ({t.goal}) {verdict}")
 
 
 # Measured while these benchmarks were written (same machine, before and after each fix).
@@ -326,16 +369,50 @@ def _emit(report: Report, section: Section) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes, under five minutes")
+    parser.add_argument("--quick", action="store_true", help="small markets (make bench QUICK=1)")
     parser.add_argument("--out-md", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--out-json", type=Path, default=ROOT / "bench" / "results.json")
     parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the other sections of --out-json's earlier run and replace only those "
+        "this run measures (with --only)",
+    )
+    parser.add_argument(
         "--only",
-        choices=["pipeline", "growth"],
-        help="run only the Kafka/Redis scenarios (1, 2, 3, 5) or the in-process ones (4, 6)",
+        choices=["pipeline", "growth", "national"],
+        help="run only the Kafka/Redis scenarios (1, 2, 3, 5), the in-process ones (4, 6) "
+        "or the national mix (7, issue 14)",
+    )
+    sizes = parser.add_argument_group(
+        "national mix (scenario 7)",
+        "market sizes; the issue's full size is 100,000 seekers x 200,000 postings, which "
+        "takes far longer to load than a run should on two cores (docs/benchmarks.md)",
+    )
+    sizes.add_argument("--national-seekers", type=int, help="seekers of the worker's market")
+    sizes.add_argument("--national-postings", type=int, help="open postings of that market")
+    sizes.add_argument("--engine-seekers", type=int, help="seekers of the in-process engine")
+    sizes.add_argument("--engine-postings", type=int, help="open postings of that engine")
+    sizes.add_argument(
+        "--burst-closes",
+        type=int,
+        help="expiries of the midnight burst (default: 2.4%% of postings)",
     )
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
+    sized = {
+        "seekers": args.national_seekers,
+        "postings": args.national_postings,
+        "engine_seekers": args.engine_seekers,
+        "engine_postings": args.engine_postings,
+        "burst_closes": args.burst_closes,
+    }
+    plan = dataclasses.replace(
+        plan,
+        national=dataclasses.replace(
+            plan.national, **{k: v for k, v in sized.items() if v is not None}
+        ),
+    )
     settings = Settings.from_env()
     command = "python -m bench.run " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
     when = time.strftime("%Y-%m-%d %H:%M %Z")
@@ -348,11 +425,15 @@ def main(argv: list[str] | None = None) -> int:
                 half = run_pipeline(plan, report, Path(tmp))
             if args.only in (None, "growth"):
                 run_growth(plan, report, half)
+            if args.only in (None, "national"):
+                run_national(plan, report, Path(tmp), command.strip())
     except KafkaUnreachable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     report.duration_s = time.monotonic() - started
     report.findings = findings(report, plan)
+    if args.merge and args.out_json.exists():
+        report = report.merged_into(Report.from_obj(orjson.loads(args.out_json.read_bytes())))
     args.out_md.parent.mkdir(parents=True, exist_ok=True)
     args.out_md.write_text(report.markdown())
     args.out_json.write_bytes(orjson.dumps(report.to_obj(), option=orjson.OPT_INDENT_2) + b"\n")

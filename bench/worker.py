@@ -126,7 +126,8 @@ class WorkerProcess:
     def scrape(self, *names: str) -> Scrape:
         """The worker's metrics now: all of them, or only those ``names`` (cheaper)."""
         query = "?" + urllib.parse.urlencode([("name[]", n) for n in names]) if names else ""
-        return Scrape.fetch(f"http://127.0.0.1:{self.web_port}/metrics{query}", timeout=10.0)
+        # 30 s: the worker answers from its event loop, which a backlog keeps busy.
+        return Scrape.fetch(f"http://127.0.0.1:{self.web_port}/metrics{query}", timeout=30.0)
 
     def counter(self, name: str, **labels: str) -> float:
         """Sum of a metric's samples whose labels include ``labels``, scraped now."""

@@ -139,9 +139,7 @@ class Market:
         ``days`` simulated days (None: until the caller stops iterating). A market runs
         once; generate a new one (same seed, same config) to replay it.
         """
-        if self._ran:
-            raise RuntimeError("this market has already run; generate a new one to run again")
-        self._ran = True
+        self.begin_run()
         return iter(
             Simulation(
                 self,
@@ -150,6 +148,12 @@ class Market:
                 event_id_prefix=event_id_prefix or f"sim{self.seed}",
             )
         )
+
+    def begin_run(self) -> None:
+        """Claim the market for one run (its state follows the run): a second raises."""
+        if self._ran:
+            raise RuntimeError("this market has already run; generate a new one to run again")
+        self._ran = True
 
     # --- state changes (used by the simulation) --------------------------------------
 
