@@ -59,6 +59,11 @@ BACKGROUND_REASONS = frozenset({"refill", "sweep", "model", "recovery", "repair"
 # A hold (see RedisWriter.hold) normally ends within a second, when the new assignment is
 # recovered; if that never comes, writing resumes after this long.
 HOLD_MAX_S = 60.0
+# A batch renders its lists (features and reasons of every item) on the event loop before
+# it is sent, and a hundred full lists take tens of milliseconds, in which no agent runs.
+# Past this much rendering the rest of the batch goes back to its queue: the next batch,
+# sent after this one's round trip has let the agents in, renders it.
+RENDER_BUDGET_S = 0.008
 
 
 class HiredisPackingConnection(aioredis.Connection):
@@ -357,9 +362,12 @@ class RedisWriter(ListSink):
                     dropped=_take(self._employer_dropped, take[4]),
                 )
                 left = [n - t for n, t in zip(left, take, strict=True)]
-                self._in_flight += batch.size
+                size = batch.size
+                self._in_flight += size
                 await self._write_or_restore(batch)
-                self._in_flight -= batch.size
+                self._in_flight -= size
+                left[0] += batch.deferred_seekers  # back in their queues, still this round's
+                left[1] += batch.deferred_touched
         except BaseException:
             self._events = events + self._events
             raise
@@ -401,7 +409,14 @@ class RedisWriter(ListSink):
         sha = self._sha
         now_ms = int(time.time() * 1000)
         reasons: list[str] = []
-        for seeker_id, reason in batch.seekers.items():
+        render_until = time.perf_counter() + RENDER_BUDGET_S
+        rendered = 0
+        seekers = list(batch.seekers.items())
+        for n, (seeker_id, reason) in enumerate(seekers):
+            if rendered and time.perf_counter() > render_until:
+                self._defer(batch, seekers=[sid for sid, _ in seekers[n:]])
+                break
+            rendered += 1
             view = self._render_seeker(seeker_id)
             keys = [
                 self._keys.seeker_list(seeker_id),
@@ -414,7 +429,12 @@ class RedisWriter(ListSink):
                 pipe.evalsha(sha["seeker"], len(keys), *keys, *_seeker_args(view, now_ms, reason))
                 reasons.append(reason)
         updates: list[tuple[int, str, str]] = []  # (command index, seeker, reason)
-        for seeker_id, touched in batch.touched.items():
+        touched_seekers = list(batch.touched.items())
+        for n, (seeker_id, touched) in enumerate(touched_seekers):
+            if rendered and time.perf_counter() > render_until:
+                self._defer(batch, touched=[sid for sid, _ in touched_seekers[n:]])
+                break
+            rendered += 1
             view = self._render_items(seeker_id, touched.posting_ids)
             if view is None:
                 batch.rewrite[seeker_id] = touched.reason  # no list: a full write deletes
@@ -468,6 +488,19 @@ class RedisWriter(ListSink):
         if batch.employer:
             metrics.EMPLOYER_LIST_UPDATES.inc(len(batch.employer))
 
+    def _defer(
+        self, batch: _Batch, *, seekers: Sequence[str] = (), touched: Sequence[str] = ()
+    ) -> None:
+        """Put the part of ``batch`` left unrendered back in its queues (nothing marked
+        them meanwhile: rendering does not await)."""
+        queue = self._background if batch.background else self._seekers
+        for seeker_id in seekers:
+            queue[seeker_id] = batch.seekers.pop(seeker_id)
+        for seeker_id in touched:
+            self._touched[seeker_id] = batch.touched.pop(seeker_id)
+        batch.deferred_seekers += len(seekers)
+        batch.deferred_touched += len(touched)
+
     def _restore(self, batch: _Batch) -> None:
         # Marks made while the failed write was in flight are newer and win.
         for seeker_id, reason in batch.seekers.items():
@@ -517,6 +550,9 @@ class _Batch:
     background: bool = False  # seekers from the background queue
     # Touched seekers whose list must be written whole after all (set by the write).
     rewrite: dict[str, str] = field(default_factory=dict)
+    # Seekers and touched seekers handed back unrendered (RENDER_BUDGET_S; set by the write).
+    deferred_seekers: int = 0
+    deferred_touched: int = 0
 
     @property
     def size(self) -> int:

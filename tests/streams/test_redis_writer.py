@@ -13,6 +13,7 @@ import redis.asyncio as aioredis
 
 from online_model.live.views import SeekerListView
 from settings import Settings
+from streams import metrics, redis_writer
 from streams.posting_display import PostingView
 from streams.redis_keys import RedisKeys
 from streams.redis_writer import RedisWriter
@@ -347,3 +348,42 @@ async def test_pending_counts_writes_under_way_and_unobserved_events(
     assert writer.pending == 1
     await writer.flush()
     assert writer.pending == 0
+
+
+def _round_trips() -> float:
+    """Pipelines the writers of this process have sent so far."""
+    (family,) = metrics.REDIS_WRITE.collect()
+    return next(s.value for s in family.samples if s.name.endswith("_count"))
+
+
+@pytest.mark.parametrize("budget_s, trips", [(60.0, 2), (0.0, 4)])
+async def test_rendering_past_its_budget_leaves_the_rest_of_a_batch_to_the_next(
+    test_settings: Settings,
+    redis_worker: redis.Redis,
+    monkeypatch: pytest.MonkeyPatch,
+    budget_s: float,
+    trips: int,
+) -> None:
+    # One batch for the event-driven lists and one for the background, unless the budget
+    # runs out: with none, each batch renders one list (never none: it always progresses)
+    # and the rest goes back to its queue; everything is still written, each list once.
+    monkeypatch.setattr(redis_writer, "RENDER_BUDGET_S", budget_s)
+    keys = RedisKeys(test_settings.key_prefix)
+    lists = {"S1": view(3), "S2": view(2), "S3": view(4)}
+    writer, rendered = recording_writer(test_settings, lists)
+    lists["SB1"] = view(1)
+    lists["S0"] = view(1)
+    writer.mark_seeker("S0", "profile")
+    await writer.flush()  # the first write of a fresh Redis also loads the scripts
+    rendered.clear()
+    for seeker_id in ("S1", "S2", "S3"):
+        writer.mark_seeker(seeker_id, "profile")
+    writer.mark_seeker("SB1", "refill")  # background, rendered after the event-driven
+    before = _round_trips()
+    await writer.flush()
+
+    assert _round_trips() - before == trips
+    assert writer.pending == 0
+    assert sorted(rendered) == ["S1", "S2", "S3", "SB1"]
+    for seeker_id, want in lists.items():
+        assert redis_worker.zcard(keys.seeker_list(seeker_id)) == len(want.items), seeker_id
