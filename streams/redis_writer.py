@@ -491,13 +491,17 @@ class RedisWriter(ListSink):
     def _defer(
         self, batch: _Batch, *, seekers: Sequence[str] = (), touched: Sequence[str] = ()
     ) -> None:
-        """Put the part of ``batch`` left unrendered back in its queues (nothing marked
-        them meanwhile: rendering does not await)."""
-        queue = self._background if batch.background else self._seekers
-        for seeker_id in seekers:
-            queue[seeker_id] = batch.seekers.pop(seeker_id)
-        for seeker_id in touched:
-            self._touched[seeker_id] = batch.touched.pop(seeker_id)
+        """Put the part of ``batch`` left unrendered back in its queues, as a failed write
+        would (a mark made meanwhile, during a script reload, is newer and wins)."""
+        rest = _Batch(
+            seekers={seeker_id: batch.seekers.pop(seeker_id) for seeker_id in seekers},
+            touched={seeker_id: batch.touched.pop(seeker_id) for seeker_id in touched},
+            postings={},
+            employer={},
+            dropped={},
+            background=batch.background,
+        )
+        self._restore(rest)
         batch.deferred_seekers += len(seekers)
         batch.deferred_touched += len(touched)
 
