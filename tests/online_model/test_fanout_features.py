@@ -24,7 +24,7 @@ from schemas.postings import Posting
 from schemas.profiles import Profile
 from simulator import Market as SimMarket
 from simulator import MarketConfig
-from tests.online_model.factories import NOW_MS, synthetic_market
+from tests.online_model.factories import NOW_MS, Market, synthetic_market
 
 
 def _stats(postings: list[Posting]) -> PostingStats:
@@ -112,8 +112,8 @@ def test_columns_equal_rows_on_the_simulated_market() -> None:
     _assert_columns_equal_rows(postings, profiles, seed=4, stats=True)
 
 
-def test_an_empty_history_leaves_the_history_columns_zero() -> None:
-    market = synthetic_market(50, 5, seed=2)
+def _catalog_and_index(market: Market) -> tuple[PostingCatalog, SeekerIndex, np.ndarray]:
+    """The market's postings in a catalog, its seekers in an index, and their rows."""
     catalog = PostingCatalog()
     for p in market.postings:
         catalog.upsert(p)
@@ -121,6 +121,12 @@ def test_an_empty_history_leaves_the_history_columns_zero() -> None:
     for profile in market.profiles:
         index.upsert(profile)
     rows = np.array([index.row_of(p.seeker_id) for p in market.profiles], dtype=np.int32)
+    return catalog, index, rows
+
+
+def test_an_empty_history_leaves_the_history_columns_zero() -> None:
+    market = synthetic_market(50, 5, seed=2)
+    catalog, index, rows = _catalog_and_index(market)
     posting = market.postings[0]
     x = seeker_rows(posting, 0, catalog, index.columns, rows, RankContext(NOW_MS))
     before = x.copy()
@@ -132,13 +138,7 @@ def test_a_few_rows_give_the_rows_of_many() -> None:
     # A handful of rows is looked up by each query's keys, many by masks over every row:
     # the two paths must agree (the fan-out re-scores a few changed seekers that way).
     market = synthetic_market(200, 120, seed=5)
-    catalog = PostingCatalog()
-    for p in market.postings:
-        catalog.upsert(p)
-    index = SeekerIndex()
-    for profile in market.profiles:
-        index.upsert(profile)
-    rows = np.array([index.row_of(p.seeker_id) for p in market.profiles], dtype=np.int32)
+    catalog, index, rows = _catalog_and_index(market)
     ctx = RankContext(NOW_MS)
     for posting in market.postings[:30]:
         slot = catalog.slot_of(posting.posting_id)
