@@ -40,7 +40,12 @@ from online_model.catalog import PostingCatalog, occupation_group, posting_text_
 from online_model.context import DAY_MS, RankContext
 from online_model.features import SeekerQuery, accepted_mask, certificate_hits, seeker_query
 from online_model.history import SeekerHistory
-from online_model.implicit import ImplicitProfile, behaviour_candidates
+from online_model.implicit import (
+    ImplicitProfile,
+    behaviour_candidates,
+    catalog_implicit,
+    is_cold_start,
+)
 from online_model.normalize import deadline_ms
 from online_model.regions import posting_region
 from online_model.text import DEFAULT_TOKENIZER, Tokenizer, normalize_certificate
@@ -54,6 +59,11 @@ FILTER_REASONS: tuple[str, ...] = (
     "dismissed",
 )
 MAX_CANDIDATES = 3000
+# A cold start (no stated "what", no engagement) is ranked among this many candidates,
+# the most popular near them (two lists' worth): without anything the seeker wants, the
+# model's other features (freshness, career, certificates of an empty profile) would
+# otherwise order the whole catalog, and a seeker's cold list is the recently popular.
+COLD_START_CANDIDATES = 240
 # Retrieval-score bonus of a posting inside the commuting area: between a skill token (1)
 # and a title token (2), so near postings fill a capped candidate set first.
 REGION_BONUS = 1.5
@@ -196,7 +206,8 @@ def retrieve(
     ctx
         ``now_ms`` decides expiry and freshness.
     max_candidates
-        At most this many slots are returned (the best by retrieval score, near first).
+        At most this many slots are returned (the best by retrieval score, near first);
+        at most ``COLD_START_CANDIDATES`` for a cold start (the most popular, near first).
     filter_stats
         Vetoes are counted here when given.
     implicit
@@ -237,7 +248,12 @@ def retrieve(
         # No "what": every open posting; the cap below keeps the near and fresh ones.
         score = np.zeros(size, dtype=np.float64)
         cand = np.flatnonzero(alive).astype(np.int32)
+    if implicit is None:
+        implicit = catalog_implicit(history.engagements, catalog, now_ms=ctx.now_ms)
+    cold = is_cold_start(score, implicit)
     score, cand = behaviour_candidates(history, implicit, catalog, ctx, score, cand)
+    if cold:
+        max_candidates = min(max_candidates, COLD_START_CANDIDATES)
     stats = filter_stats
 
     def veto(keep: npt.NDArray[np.bool_], reason: str) -> None:
