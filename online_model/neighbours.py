@@ -17,9 +17,13 @@ The index keeps, with a time decay that halves every ``HALF_LIFE_MS`` (14 days):
 and at most ``MAX_POSTINGS`` postings (the least engaged go first). The similarity is a
 cosine shrunk towards 0 for thin evidence, in [0, 1):
 
-    sim(X, Y) = c(X, Y) / (sqrt(n(X) n(Y)) + SHRINK)
+    sim(X, Y) = c(X, Y) / (sqrt(n(X) n_X(Y)) + SHRINK)
 
-so a posting everybody clicks is not everybody's neighbour. A seeker's neighbour score of
+so a posting everybody clicks is not everybody's neighbour. ``n_X(Y)`` is n(Y) as of the
+last record that paired X with Y, kept in X's row: a record then changes the neighbours of
+its own postings and of no other, so a worker knows exactly whose lists to re-rank (with
+the current n(Y), every row holding Y would change whenever Y is engaged with, and with
+rows pruned one by one those rows cannot all be found from Y). A seeker's neighbour score of
 a posting Y (:func:`neighbour_scores`, the feature ``item_neighbour``) is the mean of
 sim(X, Y) over the seeker's engaged postings X, weighted as the implicit profile weighs
 them (action and recency).
@@ -188,10 +192,12 @@ class NeighbourIndex:
         self.shrink = shrink
         self._epoch: float | None = None
         self._engaged: dict[str, float] = {}  # n(X), scaled to the epoch
-        self._pairs: dict[str, dict[str, float]] = {}  # c(X, Y), scaled to the epoch
+        # X -> Y -> [c(X, Y), n_X(Y)], scaled to the epoch
+        self._pairs: dict[str, dict[str, list[float]]] = {}
         self._versions: dict[str, int] = {}  # per posting: +1 when its neighbours change
         self._recent: OrderedDict[str, None] = OrderedDict()
         self.records = 0
+        self.generation = 0  # +1 per rebase
 
     def __len__(self) -> int:
         return len(self._engaged)
@@ -199,9 +205,10 @@ class NeighbourIndex:
     def __contains__(self, posting_id: object) -> bool:
         return posting_id in self._engaged
 
-    def version_of(self, posting_id: str) -> int:
-        """Changes whenever ``posting_id``'s neighbours may have changed (0: never seen)."""
-        return self._versions.get(posting_id, 0)
+    def version_of(self, posting_id: str) -> tuple[int, int]:
+        """Changes whenever ``posting_id``'s neighbours may have changed ((0, 0): never
+        seen); the first part counts the index's rebases, which round every count."""
+        return self.generation, self._versions.get(posting_id, 0)
 
     def _scale(self, ts: float) -> float:
         assert self._epoch is not None
@@ -239,10 +246,16 @@ class NeighbourIndex:
 
     def _add(self, x: str, y: str, w: float) -> None:
         row = self._pairs.setdefault(x, {})
-        row[y] = row.get(y, 0.0) + w
+        entry = row.get(y)
+        n_y = self._engaged.get(y, 0.0)
+        if entry is None:
+            row[y] = [w, n_y]
+        else:
+            entry[0] += w
+            entry[1] = n_y
         if len(row) > 2 * self.max_neighbours:
             # Amortised: trim to the heaviest once the row has doubled (ties by id).
-            kept = sorted(row.items(), key=lambda kv: (-kv[1], kv[0]))[: self.max_neighbours]
+            kept = sorted(row.items(), key=lambda kv: (-kv[1][0], kv[0]))[: self.max_neighbours]
             self._pairs[x] = dict(kept)
 
     def _prune_postings(self) -> None:
@@ -257,20 +270,23 @@ class NeighbourIndex:
         steps = math.floor((ts - self._epoch) / self.half_life_ms)
         factor = math.exp2(-steps)
         self._epoch += steps * self.half_life_ms
+        self.generation += 1
         self._engaged = {p: n * factor for p, n in self._engaged.items()}
-        self._pairs = {x: {y: c * factor for y, c in row.items()} for x, row in self._pairs.items()}
+        self._pairs = {
+            x: {y: [c * factor, n * factor] for y, (c, n) in row.items()}
+            for x, row in self._pairs.items()
+        }
 
     def similarity(self, x: str, y: str, *, now_ms: int) -> float:
         """sim(X, Y) at ``now_ms`` (0 for postings not co-engaged)."""
-        c = self._pairs.get(x, {}).get(y)
-        if c is None:
+        entry = self._pairs.get(x, {}).get(y)
+        if entry is None:
             return 0.0
-        return self._sim(c, x, y, self._scale(float(now_ms)))
+        return self._sim(entry, x, self._scale(float(now_ms)))
 
-    def _sim(self, c: float, x: str, y: str, scale: float) -> float:
-        nx = self._engaged.get(x, 0.0)
-        ny = self._engaged.get(y, 0.0)
-        return c / (math.sqrt(nx * ny) + self.shrink * scale)
+    def _sim(self, entry: list[float], x: str, scale: float) -> float:
+        c, n_y = entry
+        return c / (math.sqrt(self._engaged.get(x, 0.0) * n_y) + self.shrink * scale)
 
     def neighbours(
         self, posting_id: str, *, now_ms: int, k: int = TOP_NEIGHBOURS
@@ -280,7 +296,7 @@ class NeighbourIndex:
         if not row or self._epoch is None:
             return []
         scale = self._scale(float(now_ms))
-        scored = [(y, self._sim(c, posting_id, y, scale)) for y, c in row.items()]
+        scored = [(y, self._sim(entry, posting_id, scale)) for y, entry in row.items()]
         scored.sort(key=lambda ys: (-ys[1], ys[0]))
         return scored[:k]
 

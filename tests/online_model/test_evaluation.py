@@ -281,11 +281,9 @@ def test_examples_see_the_history_before_the_event(monkeypatch: pytest.MonkeyPat
     ]
     OfflineEvaluation(StaticTruth({"S1": {}})).run(events)
     by_event = {(e["posting_id"], e["action"]): e["features"] for e in made}
-    # The apply's own features do not count the apply; the next pair does, through the
-    # implicit profile as a worker derives it for an example (all the engagement weight is
-    # on E1: share 1, above the applies' 1/2).
+    # The apply's own features do not count the apply; the next pair does.
     assert by_event[("P1", "apply")]["hist_employer"] == 0.0
-    assert by_event[("P2", "impression")]["hist_employer"] == 1.0
+    assert by_event[("P2", "impression")]["hist_employer"] == 0.5
 
 
 def test_checkpoints_measure_only_eligible_postings() -> None:

@@ -52,8 +52,11 @@ def test_co_engaged_postings_are_neighbours_and_an_unrelated_one_is_not() -> Non
     assert list(near) == ["Y", "Z"]
     assert near["Y"] > near["Z"] > 0
     assert idx.similarity("X", "W", now_ms=0) == 0.0
-    # Symmetric counts: X is Y's neighbour as much as Y is X's.
-    assert idx.similarity("Y", "X", now_ms=0) == idx.similarity("X", "Y", now_ms=0)
+    # A cosine with n(Y) as of the last record pairing them: 4 in common, n(X) = 5 and
+    # n(Y) = 4; Y's row last saw X when n(X) was 4 (T clicked X after the four), so it says
+    # 4 / (4 + 1). (The 1 ms between a seeker's two clicks decays nothing that matters.)
+    assert abs(idx.similarity("X", "Y", now_ms=0) - 4 / (20**0.5 + 1)) < 1e-6
+    assert abs(idx.similarity("Y", "X", now_ms=0) - 4 / (4 + 1)) < 1e-6
 
 
 def test_a_click_then_an_apply_counts_the_pair_once() -> None:
@@ -190,6 +193,18 @@ def test_the_neighbour_feature_agrees_scalar_and_vectorised(market: Market) -> N
             assert posting is not None
             x = pair_features(profile, history, posting, ctx, implicit=ip)
             np.testing.assert_allclose(row, [x[f] for f in FEATURES], rtol=0, atol=1e-12)
+
+
+def test_a_record_changes_the_neighbours_of_its_own_postings_only() -> None:
+    # What a worker relies on to know whose lists to re-rank after folding a record.
+    idx = fold(NeighbourIndex(), _records_of({"S1": ["X", "Y"], "S2": ["Y", "Z"]}))
+    before = {p: (idx.version_of(p), idx.neighbours(p, now_ms=5)) for p in "XYZ"}
+    idx.learn_one(CoEngagement("new", 3, "Z", ("W",)))  # Z's n and row change, X's not
+    assert idx.version_of("X") == before["X"][0]
+    assert idx.neighbours("X", now_ms=5) == before["X"][1]
+    assert idx.version_of("Z") != before["Z"][0]
+    # Y's row holds Z, but sim(Y, Z) depends on Y's counts only: unchanged.
+    assert idx.neighbours("Y", now_ms=5) == before["Y"][1]
 
 
 def test_neighbour_scores_weigh_engagements_and_stay_in_range() -> None:
