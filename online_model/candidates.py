@@ -46,7 +46,12 @@ from online_model.features import (
     seeker_query,
 )
 from online_model.history import SeekerHistory
-from online_model.implicit import ImplicitProfile, behaviour_candidates
+from online_model.implicit import (
+    ImplicitProfile,
+    behaviour_candidates,
+    catalog_implicit,
+    popularity_scores,
+)
 from online_model.normalize import deadline_ms
 from online_model.regions import posting_region
 from online_model.text import DEFAULT_TOKENIZER, Tokenizer, normalize_certificate
@@ -157,6 +162,29 @@ def _has_what(q: SeekerQuery) -> bool:
     return bool(q.occupations or q.groups or q.title_tokens or q.skill_tokens or q.certificates)
 
 
+def is_cold_start(q: SeekerQuery, implicit: ImplicitProfile) -> bool:
+    """Neither a stated "what" nor a positive engagement: nothing but place and
+    popularity to go on. Decided by the seeker alone, never by the catalog, so a new
+    posting cannot turn a cold seeker warm.
+
+    >>> from schemas.profiles import Profile
+    >>> from online_model.implicit import EMPTY_IMPLICIT
+    >>> is_cold_start(seeker_query(Profile("S1")), EMPTY_IMPLICIT)
+    True
+    >>> is_cold_start(seeker_query(Profile("S1", desired_titles=("지게차",))), EMPTY_IMPLICIT)
+    False
+    """
+    return not implicit.positive and not _has_what(q)
+
+
+def _inside(catalog: PostingCatalog, q: SeekerQuery, cand: IntArray) -> npt.NDArray[np.bool_]:
+    """Which of ``cand`` lie inside the seeker's commuting area."""
+    if q.accepted.everywhere:
+        return np.ones(len(cand), dtype=np.bool_)
+    inside: npt.NDArray[np.bool_] = accepted_mask(catalog, q.accepted)[cand]
+    return inside
+
+
 def _retrieval_score(catalog: PostingCatalog, q: SeekerQuery) -> npt.NDArray[np.float64]:
     score = np.zeros(catalog.size, dtype=np.float64)
     for code in q.occupations:
@@ -203,6 +231,12 @@ def retrieve(
         ``now_ms`` decides expiry and freshness.
     max_candidates
         At most this many slots are returned (the best by retrieval score, near first).
+        A cold start (no stated "what", no positive engagement) is ranked among the
+        snapshot's cold pool only (the most popular anywhere, and the new postings near
+        them not shown yet; ``catalog.popular``, ``catalog.unseen_new``): without
+        anything the seeker wants, the model's other features (freshness, career,
+        certificates of an empty profile) would otherwise order the whole catalog, and a
+        seeker's cold list is the recently popular.
     filter_stats
         Vetoes are counted here when given.
     implicit
@@ -243,7 +277,16 @@ def retrieve(
         # No "what": every open posting; the cap below keeps the near and fresh ones.
         score = np.zeros(size, dtype=np.float64)
         cand = np.flatnonzero(alive).astype(np.int32)
-    score, cand = behaviour_candidates(history, implicit, catalog, ctx, score, cand)
+    if implicit is None:
+        implicit = catalog_implicit(history.engagements, catalog, now_ms=ctx.now_ms)
+    if is_cold_start(q, implicit):
+        # The snapshot's pool: the most popular anywhere, and the new postings near them
+        # (the seeker index finds a cold seeker for a new posting only near them).
+        score = popularity_scores(catalog, ctx)
+        pool = catalog.popular[cand] | (catalog.unseen_new[cand] & _inside(catalog, q, cand))
+        cand = cand[pool]
+    else:
+        score, cand = behaviour_candidates(history, implicit, catalog, ctx, score, cand)
     stats = filter_stats
 
     def veto(keep: npt.NDArray[np.bool_], reason: str) -> None:
@@ -261,8 +304,7 @@ def retrieve(
     if len(cand) > max_candidates:
         age_days = (ctx.now_ms - catalog.posted_at[cand]) / DAY_MS
         key = score[cand] + 1e-3 / (1.0 + np.maximum(age_days, 0.0))
-        if not q.accepted.everywhere:
-            key += REGION_BONUS * accepted_mask(catalog, q.accepted)[cand]
+        key += REGION_BONUS * _inside(catalog, q, cand)
         top = np.argpartition(-key, max_candidates - 1)[:max_candidates]
         cand = np.sort(cand[top])
     return cand

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from online_model.context import EMPTY_STATS, PostingStats
+from online_model.context import COLD_POOL_NEW_MS, EMPTY_STATS, PostingStats
 from online_model.normalize import deadline_ms, education_rank, monthly_krw
 from online_model.regions import posting_region, sido_index
 from online_model.text import DEFAULT_TOKENIZER, Tokenizer, normalize_certificate, tokens_of_all
@@ -158,6 +158,8 @@ _COLUMNS: tuple[tuple[str, Any, Any], ...] = (
     ("impressions", np.float64, 0.0),
     ("applies", np.float64, 0.0),
     ("stats_updated", np.float64, 0.0),
+    ("popular", np.bool_, False),
+    ("unseen_new", np.bool_, True),
 )
 
 
@@ -200,6 +202,10 @@ class PostingCatalog:
     impressions: FloatArray
     applies: FloatArray
     stats_updated: FloatArray
+    # The cold-start pool of the synced statistics (candidates.retrieve): among their most
+    # popular (PostingStats.popular), or never shown and new (PostingStats.is_unseen_new).
+    popular: npt.NDArray[np.bool_]
+    unseen_new: npt.NDArray[np.bool_]
 
     def __init__(self, *, tokenizer: Tokenizer = DEFAULT_TOKENIZER, initial_capacity: int = 1024):
         self.tokenizer = tokenizer
@@ -361,6 +367,8 @@ class PostingCatalog:
 
     def _write_stats(self, slot: int, posting_id: str) -> None:
         stat = self._stats.by_posting.get(posting_id)
+        self.popular[slot] = posting_id in self._stats.popular()
+        self.unseen_new[slot] = self._stats.is_unseen_new(posting_id, self.posted_at[slot])
         if stat is None:
             self.impressions[slot] = 0.0
             self.applies[slot] = 0.0
@@ -379,9 +387,17 @@ class PostingCatalog:
         self.applies[:] = 0.0
         self.stats_updated[:] = 0.0
         slot = self._slot
+        self.popular[:] = False
+        if stats.by_posting:  # PostingStats.is_unseen_new, for the whole column
+            self.unseen_new[:] = self.posted_at >= stats.latest_ms - COLD_POOL_NEW_MS
+        else:
+            self.unseen_new[:] = True
+        popular = stats.popular()
         for pid, stat in stats.by_posting.items():
             s = slot.get(pid)
             if s is not None:
+                self.popular[s] = pid in popular
+                self.unseen_new[s] = False
                 self.impressions[s] = stat.impressions
                 self.applies[s] = stat.applies
                 self.stats_updated[s] = float(stat.updated_ms)

@@ -25,6 +25,15 @@ PRIOR_IMPRESSIONS = 10.0
 # exploration slot.
 LOW_EXPOSURE_IMPRESSIONS = 20.0
 
+# A cold start (no stated "what", no positive engagement) is ranked among this many of the
+# most popular postings (PostingStats.popular) and the new ones near them not shown yet:
+# a pool fixed by the snapshot, so a close or a new posting never changes which other
+# postings a cold seeker is ranked among.
+COLD_POOL_SIZE = 240
+# "New": posted at most this long before the snapshot's latest statistics (a new posting
+# gets exposure; one nobody was shown in a day does not come back).
+COLD_POOL_NEW_MS = DAY_MS
+
 _tokens = itertools.count(1)
 
 
@@ -92,6 +101,9 @@ class PostingStats(Mapping[str, PostingStat]):
     by_posting: Mapping[str, PostingStat] = field(default_factory=dict)
     half_life_ms: float = STATS_HALF_LIFE_MS
     token: int = field(default_factory=lambda: next(_tokens), compare=False)
+    _popular: list[tuple[int, frozenset[str]]] = field(
+        default_factory=list, compare=False, repr=False
+    )
 
     def __getitem__(self, posting_id: str) -> PostingStat:
         return self.by_posting[posting_id]
@@ -116,6 +128,58 @@ class PostingStats(Mapping[str, PostingStat]):
     def popularity(self, posting_id: str, *, now_ms: int) -> float:
         """The popularity feature of a posting at ``now_ms`` (see :func:`popularity_from`)."""
         return popularity_from(*self._decayed(posting_id, now_ms))
+
+    @property
+    def latest_ms(self) -> int:
+        """The latest update in these statistics (0 when empty): the snapshot's time."""
+        return self._summary()[0]
+
+    def popular(self) -> frozenset[str]:
+        """The ``COLD_POOL_SIZE`` posting ids with the highest smoothed apply rate
+        (uncapped) as of :attr:`latest_ms`, ties by id.
+
+        Computed once per instance: the set depends on the snapshot alone, not on the time
+        of a ranking nor on which postings are open.
+
+        >>> stats = PostingStats({f"P{i}": PostingStat(50.0, i / 10, 0) for i in range(300)})
+        >>> top = stats.popular()
+        >>> len(top), "P299" in top, "P60" in top, "P59" in top
+        (240, True, True, False)
+        """
+        return self._summary()[1]
+
+    def _summary(self) -> tuple[int, frozenset[str]]:
+        if not self._popular:
+            latest = max((s.updated_ms for s in self.by_posting.values()), default=0)
+
+            def rate(item: tuple[str, PostingStat]) -> tuple[float, str]:
+                pid, stat = item
+                f = decay_factor(latest - stat.updated_ms, self.half_life_ms)
+                r = (stat.applies * f + PRIOR_APPLIES) / (stat.impressions * f + PRIOR_IMPRESSIONS)
+                return -r, pid
+
+            ranked = sorted(self.by_posting.items(), key=rate)[:COLD_POOL_SIZE]
+            self._popular.append((latest, frozenset(pid for pid, _ in ranked)))
+        return self._popular[0]
+
+    def is_unseen_new(self, posting_id: str, posted_at_ms: float) -> bool:
+        """Whether a posting was never shown and was posted at most ``COLD_POOL_NEW_MS``
+        before :attr:`latest_ms`: a cold start near it is ranked with it, so a new posting
+        gets exposure through the exploration slots. Without statistics (no snapshot yet)
+        every posting is.
+
+        >>> t = 3 * DAY_MS
+        >>> stats = PostingStats({"P1": PostingStat(50.0, 1.0, t)})
+        >>> stats.is_unseen_new("P1", t), stats.is_unseen_new("new", t)
+        (False, True)
+        >>> stats.is_unseen_new("unseen", t - 2 * DAY_MS), EMPTY_STATS.is_unseen_new("old", 0)
+        (False, True)
+        """
+        if not self.by_posting:
+            return True
+        if posting_id in self.by_posting:
+            return False
+        return posted_at_ms >= self.latest_ms - COLD_POOL_NEW_MS
 
     def is_low_exposure(self, posting_id: str, *, now_ms: int) -> bool:
         """Whether the posting has been shown so little that it may take an exploration slot."""

@@ -45,6 +45,7 @@ REASONS: Mapping[str, str] = {
     "hist_tokens": "최근 본 공고와 비슷한 직무",
     "hist_place": "최근 관심 지역",
     "hist_wage": "최근 본 공고 수준의 임금",
+    "item_neighbour": "이 공고를 본 구직자들이 함께 본 공고",
 }
 # Soft constraint -> the note shown when a listed posting breaks it (value >= 0.5).
 CAVEATS: Mapping[str, str] = {

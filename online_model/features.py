@@ -34,14 +34,17 @@ emptype_match      employment types overlap (1), do not (0), unknown (0.5)
 freshness          exp(-days since posted / 7)
 deadline_days      days to the deadline / 30, in [0, 1]; 1 for 채용시까지
 popularity         smoothed decayed apply rate x 5, capped at 1 (0.25 with no data)
-hist_occupation    max(applies in this occupation / 3 capped at 1, share of the implicit
-                   profile's engagement weight in this occupation)
+hist_occupation    max(applies in this occupation / 3 capped at 1, the implicit profile's
+                   weight of this occupation relative to its main one)
 hist_employer      max(applies to this employer / 2 capped at 1, share of engagement
                    weight on this employer)
 hist_tokens        token overlap with the engaged postings (``ImplicitProfile.token_score``)
-hist_place         share of engagement weight in this 시군구 (half the share in this 시도)
+hist_place         engagement weight of this 시군구 relative to the main one (half that
+                   of this 시도)
 hist_wage          best monthly wage >= 90 % of the engaged postings' mean wage
 hist_dismiss       token overlap with dismissed postings (a negative signal)
+item_neighbour     what seekers who engaged with the seeker's engaged postings also
+                   engaged with (``ImplicitProfile.neighbour_score``, :mod:`neighbours`)
 =================  ===================================================================
 
 ``cert_missing``, ``region_outside``, ``wage_below`` and ``edu_short`` are the soft forms of
@@ -77,6 +80,7 @@ from online_model.implicit import (
     ImplicitProfile,
     catalog_implicit,
     code_shares,
+    neighbour_column,
     token_scores,
 )
 from online_model.normalize import deadline_ms, education_rank, monthly_krw
@@ -123,6 +127,7 @@ FEATURES: tuple[str, ...] = (
     "hist_place",
     "hist_wage",
     "hist_dismiss",
+    "item_neighbour",
 )
 FEATURE_INDEX: dict[str, int] = {name: i for i, name in enumerate(FEATURES)}
 
@@ -436,6 +441,7 @@ def history_features(
             offered is not None and level is not None and offered >= HIST_WAGE_RATIO * level
         ),
         "hist_dismiss": implicit.dismiss_score(tokens),
+        "item_neighbour": implicit.neighbour_score(posting.posting_id),
     }
 
 
@@ -735,6 +741,8 @@ def _implicit_columns(
     if ip.wage is not None:
         x[:, col["hist_wage"]] = ~np.isnan(offered) & (offered >= HIST_WAGE_RATIO * ip.wage)
     x[:, col["hist_dismiss"]] = token_scores(catalog, ip.dismissed_tokens, ip.dismissed_mass)[slots]
+    if ip.neighbours:
+        x[:, col["item_neighbour"]] = neighbour_column(catalog, ip.neighbours)[slots]
 
 
 def _popularity(impressions: FloatArray, applies: FloatArray) -> FloatArray:
@@ -1085,6 +1093,7 @@ def history_columns(
         offered = best_monthly_wage(posting)
         x[col["hist_wage"]] = float(offered is not None and offered >= HIST_WAGE_RATIO * ip.wage)
     x[col["hist_dismiss"]] = _token_share(ip.dismissed_tokens, ip.dismissed_mass, tokens)
+    x[col["item_neighbour"]] = ip.neighbour_score(posting.posting_id)
 
 
 def _token_share(weights: Mapping[str, float], mass: float, tokens: frozenset[str]) -> float:

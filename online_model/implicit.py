@@ -14,8 +14,17 @@ side (token weights only). From these weights:
 * ``tokens``: per title/skill token, the share of the positive weight whose posting has it
   (at most ``MAX_TOKENS``, the heaviest); ``token_mass`` is their sum, the weighted mean
   number of kept tokens per engaged posting, so a posting holding them all scores 1;
-* ``occupations``, ``employers``, ``sigungu``, ``sido``: shares of the positive weight;
-* ``wage``: the weighted mean best monthly wage of engaged postings that state one.
+* ``occupations``, ``sigungu``, ``sido``: weight relative to the heaviest one (the
+  seeker's main occupation and place score 1, as a stated one would; a second one half as
+  engaged with scores 0.5);
+* ``employers``: shares of the positive weight (a seeker returning to one employer is a
+  stronger hint than one posting of it among many);
+* ``wage``: the weighted mean best monthly wage of engaged postings that state one;
+* ``neighbours``: per posting, the neighbour score against the engaged postings
+  (:func:`online_model.neighbours.neighbour_scores`: what seekers who engaged with the same
+  postings also engaged with), when a :class:`~online_model.neighbours.NeighbourIndex` is
+  given. It counts every positively engaged posting, known here or not: the index knows
+  postings by id.
 
 It complements the stated profile (features ``hist_*``, behaviour retrieval) and replaces
 it where the stated one is empty: a seeker who states nothing still gets candidates and
@@ -40,6 +49,7 @@ from online_model.context import (
     decay_factor,
 )
 from online_model.history import SeekerHistory
+from online_model.neighbours import NeighbourIndex, neighbour_scores
 from online_model.regions import posting_region
 from online_model.text import DEFAULT_TOKENIZER, Tokenizer
 from schemas.postings import Posting
@@ -55,6 +65,7 @@ RETRIEVAL_WEIGHTS: Mapping[str, float] = {
     "occupation": 2.0,
     "employer": 1.0,
     "sigungu": 0.5,
+    "neighbour": 4.0,
 }
 
 FloatArray = npt.NDArray[np.float64]
@@ -82,16 +93,26 @@ class ImplicitProfile:
     dismissed_tokens: Mapping[str, float] = field(default_factory=dict)
     dismissed_mass: float = 0.0
     engaged: frozenset[str] = frozenset()
+    neighbours: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
-        """No known engaged or dismissed posting."""
-        return not self.engaged and not self.dismissed_tokens
+        """No known engaged or dismissed posting, and no neighbour."""
+        return not self.engaged and not self.dismissed_tokens and not self.neighbours
 
     @property
     def positive(self) -> bool:
-        """At least one known positive engagement."""
-        return self.token_mass > 0.0 or bool(self.occupations) or bool(self.employers)
+        """At least one known positive engagement (or a neighbour of one)."""
+        return (
+            self.token_mass > 0.0
+            or bool(self.occupations)
+            or bool(self.employers)
+            or bool(self.neighbours)
+        )
+
+    def neighbour_score(self, posting_id: str) -> float:
+        """The neighbour score of a posting in [0, 1] (0 when not a neighbour)."""
+        return self.neighbours.get(posting_id, 0.0)
 
     def token_score(self, tokens: Iterable[str]) -> float:
         """Similarity in [0, 1] of a posting's tokens to the engaged postings'."""
@@ -102,7 +123,7 @@ class ImplicitProfile:
         return _share(self.dismissed_tokens, self.dismissed_mass, tokens)
 
     def place_score(self, sigungu: str | None, sido: str | None) -> float:
-        """Share of the weight in this 시군구, or half the share in this 시도."""
+        """Relative weight of this 시군구, or half that of this 시도."""
         a = self.sigungu.get(sigungu, 0.0) if sigungu else 0.0
         b = 0.5 * self.sido.get(sido, 0.0) if sido else 0.0
         return max(a, b)
@@ -127,6 +148,11 @@ def _shares(weights: Mapping[str, float], total: float) -> dict[str, float]:
     return {k: w / total for k, w in sorted(weights.items())}
 
 
+def _relative(weights: Mapping[str, float]) -> dict[str, float]:
+    top = max(weights.values(), default=0.0)
+    return {k: w / top for k, w in sorted(weights.items())} if top > 0 else {}
+
+
 def _top_tokens(
     per_posting: list[tuple[float, frozenset[str]]],
 ) -> tuple[dict[str, float], float]:
@@ -149,6 +175,7 @@ def implicit_profile(
     *,
     now_ms: int,
     tokenizer: Tokenizer = DEFAULT_TOKENIZER,
+    neighbours: NeighbourIndex | None = None,
 ) -> ImplicitProfile:
     """The implicit profile of ``engagements`` (posting id, action, ts) at ``now_ms``.
 
@@ -162,6 +189,8 @@ def implicit_profile(
         The ranking time (``RankContext.now_ms``); recency decays towards it.
     tokenizer
         The catalog's tokenizer.
+    neighbours
+        The shared item-to-item index; None: no neighbour scores.
 
     Examples
     --------
@@ -171,16 +200,16 @@ def implicit_profile(
     ...       "P2": Posting("P2", "E2", "x", "간호사", 0, occupation_code="041")}
     >>> ip = implicit_profile([("P1", "apply", 0), ("P2", "click", 0), ("P9", "click", 0)],
     ...                       ps.get, now_ms=0)
-    >>> ip.occupations
-    {'041': 0.25, '07C': 0.75}
+    >>> {k: round(v, 3) for k, v in ip.occupations.items()}, ip.employers
+    ({'041': 0.333, '07C': 1.0}, {'E1': 0.75, 'E2': 0.25})
     >>> round(ip.token_score(frozenset({"지게", "게차", "운전"})), 3), ip.wage
     (0.818, 3000000.0)
     >>> ip.place_score("41590", "41"), sorted(ip.engaged)
-    (0.75, ['P1', 'P2'])
+    (1.0, ['P1', 'P2'])
     >>> old = implicit_profile([("P1", "click", 0), ("P2", "click", HALF_LIFE_MS)],
     ...                        ps.get, now_ms=HALF_LIFE_MS)
-    >>> round(old.occupations["041"], 3)  # the recent click weighs twice the old one
-    0.667
+    >>> old.occupations  # the recent click weighs twice the old one
+    {'041': 1.0, '07C': 0.5}
     """
     best: dict[str, float] = {}
     negative: dict[str, float] = {}
@@ -226,19 +255,21 @@ def implicit_profile(
     total = sum(w for w, _ in positive)
     tokens, mass = _top_tokens(positive)
     d_tokens, d_mass = _top_tokens(dismissed)
-    if total <= 0.0 and not d_tokens:
+    near = neighbour_scores(neighbours, best, now_ms=now_ms)
+    if total <= 0.0 and not d_tokens and not near:
         return EMPTY_IMPLICIT
     return ImplicitProfile(
         tokens=tokens,
         token_mass=mass,
-        occupations=_shares(occupations, total) if total > 0 else {},
+        occupations=_relative(occupations),
         employers=_shares(employers, total) if total > 0 else {},
-        sigungu=_shares(sigungu, total) if total > 0 else {},
-        sido=_shares(sido, total) if total > 0 else {},
+        sigungu=_relative(sigungu),
+        sido=_relative(sido),
         wage=wage_sum / wage_weight if wage_weight > 0 else None,
         dismissed_tokens=d_tokens,
         dismissed_mass=d_mass,
         engaged=frozenset(engaged),
+        neighbours=near,
     )
 
 
@@ -267,12 +298,32 @@ def code_shares(column: npt.NDArray[np.int32], codes: Mapping[int, float]) -> Fl
     return out
 
 
+def neighbour_column(catalog: PostingCatalog, scores: Mapping[str, float]) -> FloatArray:
+    """Per catalog slot, the neighbour score (:meth:`ImplicitProfile.neighbour_score`).
+
+    Examples
+    --------
+    >>> from schemas.postings import Posting
+    >>> cat = PostingCatalog()
+    >>> cat.upsert(Posting("P1", "E1", "x", "x", 0))
+    >>> cat.upsert(Posting("P2", "E2", "x", "x", 0))
+    >>> neighbour_column(cat, {"P2": 0.5, "P9": 1.0}).tolist()  # P9 is not open
+    [0.0, 0.5]
+    """
+    out = np.zeros(catalog.size, dtype=np.float64)
+    for pid, score in scores.items():
+        slot = catalog.slot_of(pid)
+        if slot is not None and slot >= 0:
+            out[slot] = score
+    return out
+
+
 def behaviour_scores(implicit: ImplicitProfile, catalog: PostingCatalog) -> FloatArray | None:
     """Retrieval score of every catalog slot from what the seeker engaged with.
 
     Positive where a posting shares tokens, occupation, employer or 시군구 with engaged
-    postings (weighted by ``RETRIEVAL_WEIGHTS``; the shares carry action and recency).
-    None when there is no positive engagement.
+    postings, or is a neighbour of one (weighted by ``RETRIEVAL_WEIGHTS``; the shares carry
+    action and recency). None when there is no positive engagement.
 
     Examples
     --------
@@ -296,6 +347,8 @@ def behaviour_scores(implicit: ImplicitProfile, catalog: PostingCatalog) -> Floa
     score += rw["employer"] * code_shares(catalog.employer[:size], emp)
     gu = {int(g): s for g, s in implicit.sigungu.items()}
     score += rw["sigungu"] * code_shares(catalog.sigungu[:size], gu)
+    if implicit.neighbours:
+        score += rw["neighbour"] * neighbour_column(catalog, implicit.neighbours)
     return score
 
 
@@ -304,24 +357,32 @@ def catalog_implicit(
     catalog: PostingCatalog,
     *,
     now_ms: int,
+    neighbours: NeighbourIndex | None = None,
 ) -> ImplicitProfile:
     """The implicit profile from the open postings of ``catalog`` (closed ones drop out)."""
-    return implicit_profile(engagements, catalog.get, now_ms=now_ms, tokenizer=catalog.tokenizer)
+    return implicit_profile(
+        engagements,
+        catalog.get,
+        now_ms=now_ms,
+        tokenizer=catalog.tokenizer,
+        neighbours=neighbours,
+    )
 
 
 def popularity_scores(catalog: PostingCatalog, ctx: RankContext) -> FloatArray:
-    """Per catalog slot, the decayed popularity (``context.popularity_from``) at ``ctx``.
+    """Per catalog slot, the decayed, smoothed apply rate at ``ctx``, uncapped.
 
-    The catalog's statistics must be synced to ``ctx.stats``.
+    The rate behind ``context.popularity_from`` (the feature caps 5x it at 1, which ties
+    the most popular postings; ordering a cold start's candidates must not). The catalog's
+    statistics must be synced to ``ctx.stats``.
     """
     size = catalog.size
     age = np.maximum(float(ctx.now_ms) - catalog.stats_updated[:size], 0.0)
     factor = np.exp2(-age / ctx.stats.half_life_ms)
-    rate = (catalog.applies[:size] * factor + PRIOR_APPLIES) / (
+    rate: FloatArray = (catalog.applies[:size] * factor + PRIOR_APPLIES) / (
         catalog.impressions[:size] * factor + PRIOR_IMPRESSIONS
     )
-    out: FloatArray = np.minimum(1.0, 5.0 * rate)
-    return out
+    return rate
 
 
 def behaviour_candidates(
@@ -335,10 +396,8 @@ def behaviour_candidates(
     """Profile-based retrieval (``score`` per slot, ``cand`` slots) merged with behaviour.
 
     Postings with a positive :func:`behaviour_scores` join the candidates and the two
-    scores add up (the retrieval score decides which candidates survive the cap). A seeker
-    with neither a stated "what" (``score`` all zero) nor an engagement is a cold start:
-    their candidates (every posting their region accepts) are capped by recent popularity
-    rather than by freshness alone, so they get what is popular now near them.
+    scores add up (the retrieval score decides which candidates survive the cap). A cold
+    start is not handled here (:func:`online_model.candidates.is_cold_start`).
 
     Examples
     --------
@@ -357,8 +416,6 @@ def behaviour_candidates(
         ip = catalog_implicit(history.engagements, catalog, now_ms=ctx.now_ms)
     extra = behaviour_scores(ip, catalog)
     if extra is None:
-        if not score.any():
-            return popularity_scores(catalog, ctx), cand
         return score, cand
     alive = catalog.alive[: catalog.size]
     merged = np.union1d(cand, np.flatnonzero((extra > 0) & alive)).astype(np.int32)

@@ -62,6 +62,9 @@ PRIOR_WEIGHTS: Mapping[str, float] = {
     "hist_place": 0.8,
     "hist_wage": 0.3,
     "hist_dismiss": -1.0,
+    # Co-engagement by other seekers: a strong hint when it is there at all (sim >= 0.2
+    # needs several seekers in common), weighed like a desired title.
+    "item_neighbour": 1.5,
 }
 
 

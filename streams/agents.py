@@ -25,10 +25,12 @@ from faust import Stream
 from faust.types import EventT
 
 from online_model.live.seeker_state import SeekerState, apply_interaction, apply_profile_event
+from online_model.neighbours import co_engagement
 from schemas.interactions import Interaction
 from schemas.postings import PostingEvent
 from schemas.profiles import ProfileEvent
 from streams import metrics
+from streams.neighbour_feed import publish as publish_co_engagement
 from streams.posting_display import PostingRecord
 from streams.runtime import Runtime
 
@@ -74,6 +76,11 @@ def register_agents(rt: Runtime) -> None:
         metrics.INTERACTIONS.labels(event.action, event.source).inc()
         if state is not before:
             rt.seekers_table[sid] = state.to_obj()
+            # Sent before the batch is acknowledged (the commit flushes the producer), so a
+            # crash redelivers the event and the record again: the index counts it once.
+            record = co_engagement(before.history, event)
+            if record is not None:
+                await publish_co_engagement(channels.neighbours, record)
             changes = engine.record_interaction(sid, state, event)
             sink.apply(changes)
             if changes:

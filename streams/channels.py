@@ -19,6 +19,7 @@ class Channels:
     dlq: TopicT
     training: TopicT
     models: TopicT
+    neighbours: TopicT  # co-engagement records (streams.neighbour_feed)
 
 
 def create_channels(app: faust.App, settings: Settings) -> Channels:
@@ -39,4 +40,5 @@ def create_channels(app: faust.App, settings: Settings) -> Channels:
         dlq=raw("dlq", 1),
         training=raw("training", 1),
         models=raw("models", 1),
+        neighbours=raw("neighbours", 1),
     )

@@ -15,6 +15,7 @@ from streams.consumption_pause import ConsumptionPause
 from streams.dead_letters import DeadLetterSink
 from streams.feeds import CatalogFeed, ModelFeed
 from streams.lag import ProcessedOffsets
+from streams.neighbour_feed import NeighbourFeed
 from streams.redis_rebuild import MarkerWatch, Rebuild
 from streams.redis_writer import RedisWriter
 from streams.trainer import TrainerService
@@ -32,6 +33,7 @@ class Runtime:
     dead_letters: DeadLetterSink
     catalog_feed: CatalogFeed
     model_feed: ModelFeed
+    neighbour_feed: NeighbourFeed
     trainer: TrainerService
     redis_marker: MarkerWatch
     rebuild: Rebuild

@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 from settings import Settings
 
 SNAPSHOT_MAX_BYTES = 16 * 1024 * 1024
+# Co-engagement records are increments, so the topic is retained, not compacted: every
+# worker folds all of them. Beyond 90 days (6.4 half-lives of the 14-day decay) a record
+# weighs under 1.2 % of a new one, and compaction would drop increments, not versions.
+NEIGHBOURS_RETENTION_MS = 90 * 24 * 3600 * 1000
 
 
 @dataclass(frozen=True)
@@ -41,5 +45,13 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
             settings.topic("models"),
             1,
             {**compacted, "max.message.bytes": str(SNAPSHOT_MAX_BYTES)},
+        ),
+        # Item-to-item co-engagements (online_model.neighbours), keyed by posting id. One
+        # partition: every worker (and the recompute in the tests) folds them in one order,
+        # so every worker holds bit-identical neighbours.
+        TopicSpec(
+            settings.topic("neighbours"),
+            1,
+            {"cleanup.policy": "delete", "retention.ms": str(NEIGHBOURS_RETENTION_MS)},
         ),
     ]

@@ -27,6 +27,7 @@ from streams.consumption_pause import ConsumptionPause
 from streams.dead_letters import DeadLetterSink
 from streams.feeds import CatalogFeed, ModelFeed
 from streams.lag import STUCK_AFTER_S, KafkaProbe, commit_blocked, commit_revoked
+from streams.neighbour_feed import NeighbourFeed
 from streams.posting_display import PostingRecord
 from streams.redis_health import ADVICE, probe_redis
 from streams.redis_keys import RedisKeys
@@ -107,6 +108,7 @@ def build_worker(settings: Settings) -> Runtime:
         dead_letters=DeadLetterSink(channels.dlq, max_bytes=settings.max_message_bytes),
         catalog_feed=CatalogFeed(settings, engine, writer),
         model_feed=model_feed,
+        neighbour_feed=NeighbourFeed(settings, engine, writer),
         trainer=TrainerService(settings, model_feed),
         redis_marker=MarkerWatch(writer),
         rebuild=Rebuild(lambda: rebuild_plan(rt)),
@@ -158,6 +160,10 @@ def _register_background(rt: Runtime, kafka_probe: KafkaProbe) -> None:
         await rt.model_feed.tail.run()
 
     @app.task
+    async def neighbour_feed() -> None:
+        await rt.neighbour_feed.tail.run()
+
+    @app.task
     async def trainer() -> None:
         await rt.trainer.run()
 
@@ -168,6 +174,8 @@ def _register_background(rt: Runtime, kafka_probe: KafkaProbe) -> None:
     @app.task
     async def become_ready() -> None:
         await rt.catalog_feed.tail.caught_up.wait()
+        # First rankings see every posting's neighbours, as a recompute from the log would.
+        await rt.neighbour_feed.tail.caught_up.wait()
         while not engine.has_model:
             await asyncio.sleep(0.1)
         log.info(
@@ -352,6 +360,8 @@ async def _health(rt: Runtime, kafka_probe: KafkaProbe) -> dict[str, object]:
         "partitions": kafka.partitions,
         "catalog_caught_up": rt.catalog_feed.tail.caught_up.is_set(),
         "catalog_records_read": rt.catalog_feed.tail.records_read,
+        "neighbour_records_read": rt.neighbour_feed.tail.records_read,
+        "neighbour_postings": len(engine.neighbours),
         "model_version": engine.model_version,
         "open_postings": len(engine.catalog),
         "seekers_owned": len(engine.seekers),

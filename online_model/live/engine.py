@@ -31,6 +31,9 @@ event what to recompute:
   so a burst of clicks costs one re-rank;
 * a list that changed by a posting or two (one joined, left or was re-scored) is reported
   as those members only, so the sink rewrites only them;
+* a co-engagement record (:mod:`online_model.neighbours`, read from the shared neighbour
+  topic by every worker) changes the neighbours of a few postings: the owned seekers who
+  engaged with them are queued for a backfill re-rank (:meth:`LiveEngine.learn_neighbours`);
 * a new model is picked up by :meth:`LiveEngine.sweep`, which re-ranks every active seeker
   within the horizon, oldest list first.
 
@@ -59,10 +62,10 @@ import numpy as np
 import numpy.typing as npt
 
 from online_model import topk
-from online_model.candidates import FilterStats, SeekerIndex, filter_reason
+from online_model.candidates import FilterStats, SeekerIndex, filter_reason, is_cold_start
 from online_model.catalog import PostingCatalog, posting_text_tokens
 from online_model.context import RankContext
-from online_model.features import history_columns, seeker_rows
+from online_model.features import history_columns, seeker_query, seeker_rows
 from online_model.implicit import ImplicitProfile, implicit_profile
 from online_model.live.changes import Change, SeekerListChanged
 from online_model.live.config import LiveConfig
@@ -71,6 +74,7 @@ from online_model.live.seeker_lists import SeekerLists
 from online_model.live.seeker_state import SeekerState
 from online_model.live.stats import Group, ListStats
 from online_model.live.views import SeekerListView, explained_items
+from online_model.neighbours import CoEngagement, NeighbourIndex
 from online_model.normalize import deadline_ms
 from online_model.recommend import rank_seeker, topk_item
 from online_model.snapshot import Snapshot, SnapshotStore
@@ -144,6 +148,11 @@ class LiveEngine:
         # now_ms, directory version), kept only when every engaged posting was known.
         self._implicit: dict[str, tuple[object, ImplicitProfile]] = {}
         self._directory_version = 0  # +1 per posting upsert: a changed posting re-derives
+        # Item-to-item neighbours of every seeker's engagements, folded from the shared
+        # neighbour topic; and, per engaged posting, the owned seekers ranked with it
+        # (may hold seekers who moved on: they are only re-ranked once more).
+        self.neighbours = NeighbourIndex()
+        self._engaged_by: dict[str, set[str]] = {}
 
     def _emit(self, change: Change | None) -> None:
         if change is not None:
@@ -262,18 +271,48 @@ class LiveEngine:
         """The seeker's implicit profile at ``now_ms``, from every posting seen here (a
         closed one a seeker engaged with still says what they like)."""
         engagements = state.history.engagements
-        key = (engagements, now_ms, self._directory_version)
+        versions = tuple(self.neighbours.version_of(pid) for pid, _, _ in engagements)
+        key = (engagements, now_ms, self._directory_version, versions)
         cached = self._implicit.get(seeker_id)
         if cached is not None and cached[0] == key:
             return cached[1]
+        for pid, _, _ in engagements:
+            self._engaged_by.setdefault(pid, set()).add(seeker_id)
         ip = implicit_profile(
-            engagements, self.posting, now_ms=now_ms, tokenizer=self.catalog.tokenizer
+            engagements,
+            self.posting,
+            now_ms=now_ms,
+            tokenizer=self.catalog.tokenizer,
+            neighbours=self.neighbours,
         )
         if all(self.posting(pid) is not None for pid, _, _ in engagements):
             self._implicit[seeker_id] = (key, ip)
         else:
             self._implicit.pop(seeker_id, None)  # derive again once the posting is read
         return ip
+
+    def learn_neighbours(self, records: Collection[CoEngagement]) -> list[Change]:
+        """Fold co-engagement records (every worker reads every one, in topic order) and
+        queue the owned seekers whose engaged postings' neighbours changed for a backfill
+        re-rank (:meth:`refill`); nothing is written until then."""
+        touched: set[str] = set()
+        for record in records:
+            if self.neighbours.learn_one(record):
+                touched.add(record.posting_id)
+                touched.update(record.partners)
+        for pid in sorted(touched):
+            holders = self._engaged_by.get(pid)
+            if not holders:
+                continue
+            for seeker_id in sorted(holders):
+                state = self.seekers.get(seeker_id)
+                if state is None or all(p != pid for p, _, _ in state.history.engagements):
+                    holders.discard(seeker_id)  # forgotten, or the engagement rolled off
+                elif seeker_id in self.lists:
+                    self.lists.refill.setdefault(seeker_id, 0)
+            if not holders:
+                del self._engaged_by[pid]
+        return self._taken()
 
     def training_example(self, interaction: Interaction) -> dict[str, object] | None:
         """The example for the trainer, with the features of the pair as it was shown;
@@ -288,6 +327,7 @@ class LiveEngine:
             self.posting,
             now_ms=interaction.ts,
             tokenizer=self.catalog.tokenizer,
+            neighbours=self.neighbours,
         )
         return make_example(
             interaction, state.profile, state.history, posting, ctx, implicit=implicit
@@ -506,8 +546,27 @@ class LiveEngine:
         whatever it would score."""
         index = self.index
         candidates = set(index.seeker_ids[index.candidate_rows(posting)].tolist())
+        catalog = self.catalog
+        slot = catalog.slot_of(posting.posting_id)
+        if slot is not None and not (catalog.popular[slot] or catalog.unseen_new[slot]):
+            candidates -= self._cold_starts(candidates)  # outside the cold-start pool
         not_retrieved = self.lists.holders(posting.posting_id) - candidates
         return sorted(candidates | not_retrieved), not_retrieved
+
+    def _cold_starts(self, seeker_ids: Collection[str]) -> set[str]:
+        """Those of ``seeker_ids`` ranked as a cold start (:func:`candidates.is_cold_start`),
+        whose ranking retrieves only the snapshot's cold pool."""
+        now_ms = self.context().now_ms
+        tokenizer = self.catalog.tokenizer
+        cold = set()
+        for sid in seeker_ids:
+            state = self.seekers.get(sid)
+            if state is None or state.profile is None:
+                continue
+            q = seeker_query(state.profile, tokenizer)
+            if is_cold_start(q, self.implicit(sid, state, now_ms)):
+                cold.add(sid)
+        return cold
 
     def _score_block(
         self,

@@ -56,7 +56,12 @@ def test_a_20_s_broker_outage_heals_by_itself(
     restarted = time.monotonic()
 
     produced = stream.produced()
-    wait_for(lambda: all_done([worker], n_postings), timeout=240, interval=0.5, what="catch-up")
+    wait_for(
+        lambda: all_done([worker], n_postings, kafka_topics),
+        timeout=240,
+        interval=0.5,
+        what="catch-up",
+    )
     healed = time.monotonic() - restarted
     assert worker.health()["ready"] is True  # type: ignore[index]
 

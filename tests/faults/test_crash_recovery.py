@@ -48,7 +48,12 @@ def test_kill_9_mid_stream_then_restart_loses_and_doubles_nothing(
     )
     worker.kill()
     restarted = start_worker(web_port=worker.web_port, **NO_TRAINING)
-    wait_for(lambda: all_done([restarted], n_postings), timeout=180, interval=0.5, what="catch-up")
+    wait_for(
+        lambda: all_done([restarted], n_postings, kafka_topics),
+        timeout=180,
+        interval=0.5,
+        what="catch-up",
+    )
 
     compared = assert_lists_equal_recompute(kafka_topics, reader, events)
     assert compared > 500

@@ -62,7 +62,12 @@ def test_a_worker_joins_and_another_leaves_while_events_flow(
     leave_s = sigterm(first)
 
     produced = stream.produced()
-    wait_for(lambda: all_done([second], n_postings), timeout=240, interval=0.5, what="catch-up")
+    wait_for(
+        lambda: all_done([second], n_postings, kafka_topics),
+        timeout=240,
+        interval=0.5,
+        what="catch-up",
+    )
     counts = outcomes(second)
     compared = assert_lists_equal_recompute(kafka_topics, reader, produced)
     # A clean hand-over commits before it lets go: nothing is redelivered to the new owner.
@@ -99,7 +104,12 @@ def test_kill_9_of_one_of_two_workers_while_events_flow(
     takeover_s = time.monotonic() - killed
 
     produced = stream.produced()
-    wait_for(lambda: all_done([survivor], n_postings), timeout=240, interval=0.5, what="catch-up")
+    wait_for(
+        lambda: all_done([survivor], n_postings, kafka_topics),
+        timeout=240,
+        interval=0.5,
+        what="catch-up",
+    )
     compared = assert_lists_equal_recompute(kafka_topics, reader, produced)
     assert compared > 500
     print(

@@ -157,7 +157,12 @@ def test_redis_faults_heal(
             timeout=60,
             what="the worker noticing the data loss",
         )
-    wait_for(lambda: all_done([worker], n_postings), timeout=240, interval=0.5, what="healing")
+    wait_for(
+        lambda: all_done([worker], n_postings, kafka_topics),
+        timeout=240,
+        interval=0.5,
+        what="healing",
+    )
     caught_up = time.monotonic() - last_acknowledged
     health = worker.health() or {}
     assert health["ready"] is True and health["redis"]["write_fault"] is None, health

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from online_model.candidates import FilterStats, SeekerIndex, filter_reason, retrieve
 from online_model.catalog import PostingCatalog
-from online_model.context import DAY_MS, RankContext
+from online_model.context import COLD_POOL_SIZE, DAY_MS, PostingStat, PostingStats, RankContext
 from online_model.features import pair_features, seeker_query
 from online_model.history import SeekerHistory
 from online_model.normalize import deadline_ms
@@ -125,10 +125,38 @@ def test_a_seeker_without_a_what_gets_near_postings_first_when_capped() -> None:
         desired_occupation_codes=(), desired_titles=(), skills=(), certificates=()
     )
     ctx = RankContext(NOW_MS)
-    everything = retrieve(profile, SeekerHistory(), catalog, ctx)
+    clicked = SeekerHistory(engagements=(("near0", "click", NOW_MS - 1000),))
+    everything = retrieve(profile, clicked, catalog, ctx)
     assert len(everything) == 10  # far postings are candidates too
-    capped = retrieve(profile, SeekerHistory(), catalog, ctx, max_candidates=5)
+    capped = retrieve(profile, clicked, catalog, ctx, max_candidates=5)
     assert sorted(str(catalog.posting_ids[s]) for s in capped) == [f"near{i}" for i in range(5)]
+
+
+def test_a_cold_start_is_ranked_among_the_popular_and_the_new_postings_near_them() -> None:
+    # No "what", no engagement: the snapshot's most popular anywhere, and the postings
+    # nobody was shown yet that are new and near (the ones a seeker index finds them for).
+    catalog = PostingCatalog()
+    for i in range(COLD_POOL_SIZE + 20):
+        catalog.upsert(make_posting(f"shown{i:03d}", region_code="26350", region_name=None))
+    catalog.upsert(make_posting("new_far", region_code="26350", region_name=None, posted_at=NOW_MS))
+    catalog.upsert(make_posting("new_near", region_code="41590", posted_at=NOW_MS))
+    catalog.upsert(make_posting("old_near", region_code="41590", posted_at=NOW_MS - 3 * DAY_MS))
+    shown = {
+        f"shown{i:03d}": PostingStat(100.0, float(i), NOW_MS) for i in range(COLD_POOL_SIZE + 20)
+    }
+    ctx = RankContext(NOW_MS, PostingStats(shown))
+    catalog.sync_stats(ctx.stats)
+    profile = make_profile(
+        desired_occupation_codes=(), desired_titles=(), skills=(), certificates=()
+    )
+    ids = {str(catalog.posting_ids[s]) for s in retrieve(profile, SeekerHistory(), catalog, ctx)}
+    popular = {f"shown{i:03d}" for i in range(20, COLD_POOL_SIZE + 20)}
+    assert ids == popular | {"new_near"}
+    # Before any snapshot, every posting near them (no statistics to say what is popular).
+    ctx = RankContext(NOW_MS)
+    catalog.sync_stats(ctx.stats)
+    ids = retrieve(profile, SeekerHistory(), catalog, ctx)
+    assert {str(catalog.posting_ids[s]) for s in ids} == {"new_near", "old_near"}
 
 
 def _live_reach(profile: Profile, posting: Posting) -> bool:

@@ -19,6 +19,7 @@ from online_model.context import PostingStat, PostingStats, RankContext
 from online_model.features import FEATURES, feature_matrix, history_columns, seeker_rows
 from online_model.history import SeekerHistory
 from online_model.implicit import EMPTY_IMPLICIT, implicit_profile
+from online_model.neighbours import CoEngagement, NeighbourIndex
 from online_model.ranker import Ranker
 from schemas.postings import Posting
 from schemas.profiles import Profile
@@ -55,6 +56,15 @@ def _history(rng: random.Random, postings: list[Posting]) -> SeekerHistory:
     )
 
 
+def _co_engaged(rng: random.Random, postings: list[Posting]) -> NeighbourIndex:
+    """Neighbours folded from random co-engagement records (pairs of postings)."""
+    index = NeighbourIndex()
+    for i in range(600):
+        a, b = rng.sample(postings, 2)
+        index.learn_one(CoEngagement(f"ev{i}", NOW_MS - i * 60_000, a.posting_id, (b.posting_id,)))
+    return index
+
+
 def _assert_columns_equal_rows(
     postings: list[Posting], profiles: list[Profile], *, seed: int, stats: bool
 ) -> None:
@@ -69,7 +79,12 @@ def _assert_columns_equal_rows(
         index.upsert(profile)
     histories = [_history(rng, postings) for _ in profiles]
     by_id = {p.posting_id: p for p in postings}
-    implicits = [implicit_profile(h.engagements, by_id.get, now_ms=ctx.now_ms) for h in histories]
+    neighbours = _co_engaged(rng, postings)
+    implicits = [
+        implicit_profile(h.engagements, by_id.get, now_ms=ctx.now_ms, neighbours=neighbours)
+        for h in histories
+    ]
+    assert any(ip.neighbours for ip in implicits)  # the item_neighbour column is exercised
     rows = np.array([index.row_of(p.seeker_id) for p in profiles], dtype=np.int32)
     ranker = Ranker()
     sample = rng.sample(postings, 25)

@@ -21,8 +21,8 @@ from settings import Settings
 from simulator import Market, MarketConfig
 from streams.redis_keys import RedisKeys, redis_score
 from tests.streams.pipeline.conftest import StartWorker
-from tests.streams.pipeline.recompute import Event, recompute_lists
-from tests.streams.pipeline.topic_reader import read_topic
+from tests.streams.pipeline.recompute import Event, neighbour_records, recompute_lists
+from tests.streams.pipeline.topic_reader import end_offset, read_topic
 from tests.streams.pipeline.worker_process import WorkerProcess, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -49,10 +49,18 @@ def send(settings: Settings, events: list[tuple[str, Event]]) -> None:
     raw.close()
 
 
-def all_done(workers: list[WorkerProcess], n_postings: int) -> bool:
-    healths = [w.health() or {} for w in workers]
-    return all(w.idle() for w in workers) and all(
-        h.get("catalog_records_read", 0) >= n_postings for h in healths
+def all_done(workers: list[WorkerProcess], n_postings: int, settings: Settings) -> bool:
+    """Idle, the whole catalog read, and every neighbour record folded (read after idle:
+    the records of the last interactions are in Kafka once their events are committed)."""
+    if not all(w.idle() for w in workers):
+        return False
+    records = end_offset(settings, "neighbours")
+    healths = [w.fresh_health() for w in workers]
+    return all(
+        h.get("catalog_records_read", 0) >= n_postings
+        and h.get("neighbour_records_read", -1) >= records
+        and h.get("pending_refill", 1) == 0
+        for h in healths
     )
 
 
@@ -61,7 +69,11 @@ def assert_lists_equal_recompute(
 ) -> int:
     ((_, snapshot_bytes),) = read_topic(settings, "models", count=1)
     snapshot = loads(snapshot_bytes)
-    expected = recompute_lists(events, snapshot, settings)
+    n_records = end_offset(settings, "neighbours")
+    records = neighbour_records(
+        v for _, v in read_topic(settings, "neighbours", count=n_records) if n_records
+    )
+    expected = recompute_lists(events, snapshot, settings, records)
     keys = RedisKeys(settings.key_prefix)
     seekers = {sid for family, e in events if family == "profiles" for sid in [e.seeker_id]}
     compared = 0
@@ -89,7 +101,10 @@ def test_two_workers_give_the_same_lists_as_one(
     second = start_worker(**NO_TRAINING)
     send(kafka_topics, events)
     wait_for(
-        lambda: all_done([first, second], n_postings), timeout=180, interval=0.5, what="catch-up"
+        lambda: all_done([first, second], n_postings, kafka_topics),
+        timeout=180,
+        interval=0.5,
+        what="catch-up",
     )
     # Both worked: each owns some seekers.
     owned = [(w.health() or {}).get("seekers_owned", 0) for w in (first, second)]

@@ -52,7 +52,12 @@ def test_a_worker_rewrites_every_key_redis_lost(
     n_postings = sum(1 for family, _ in events if family == "postings")
     worker = start_worker(**NO_TRAINING)
     send(kafka_topics, events)
-    wait_for(lambda: all_done([worker], n_postings), timeout=180, interval=0.5, what="catch-up")
+    wait_for(
+        lambda: all_done([worker], n_postings, kafka_topics),
+        timeout=180,
+        interval=0.5,
+        what="catch-up",
+    )
     prefix = kafka_topics.key_prefix
     before = dump(reader, prefix)
     assert sum(":posting:{" in key and ":reco:" not in key for key in before) > 100
@@ -67,7 +72,12 @@ def test_a_worker_rewrites_every_key_redis_lost(
         timeout=60,
         what="the worker noticing the loss",
     )
-    wait_for(lambda: all_done([worker], n_postings), timeout=120, interval=0.5, what="rebuild")
+    wait_for(
+        lambda: all_done([worker], n_postings, kafka_topics),
+        timeout=120,
+        interval=0.5,
+        what="rebuild",
+    )
     health = worker.health() or {}
     assert health["redis"]["rebuild"] == {"active": False, "rebuilds": 1}, health
     assert worker.counter("jobmatch_redis_data_losses_total") == 1

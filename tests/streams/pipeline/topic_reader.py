@@ -29,6 +29,19 @@ def read_topic(
     return out
 
 
+def end_offset(settings: Settings, family: str) -> int:
+    """The sum of the end offsets of ``family``'s topic (its record count, uncompacted)."""
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap)
+    try:
+        parts = [
+            TopicPartition(settings.topic(family), p)
+            for p in consumer.partitions_for_topic(settings.topic(family)) or ()
+        ]
+        return sum(consumer.end_offsets(parts).values()) if parts else 0
+    finally:
+        consumer.close()
+
+
 class CommitState:
     """Whether a group has committed the end of every partition; false while it has not.
 
