@@ -246,8 +246,12 @@ def _register_background(rt: Runtime, kafka_probe: KafkaProbe) -> None:
 
     @app.timer(GAUGES_S)
     async def gauges() -> None:
-        stats = engine.list_stats(by_group_exposure=next(ticks) % GROUP_EXPOSURE_EVERY == 0)
-        metrics.publish_list_stats(stats, engine.take_filter_stats().as_dict())
+        by_group = next(ticks) % GROUP_EXPOSURE_EVERY == 0
+        for stats in engine.list_stats_steps(by_group_exposure=by_group):
+            if stats is None:
+                await asyncio.sleep(0)  # a step walked: let events through
+                continue
+            metrics.publish_list_stats(stats, engine.take_filter_stats().as_dict())
         await kafka_probe(watch_progress=rt.ready.is_set() and not rt.pause.paused)
         for partition, why in commit_blocked(app.consumer).items():
             log.warning("commit of %s cannot advance: %s", partition, why)

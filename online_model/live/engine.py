@@ -109,6 +109,8 @@ ENGAGING_ACTIONS = frozenset({"click", "save"})
 FANOUT_BLOCK = 1024
 FANOUT_TOUCHES = 64
 FANOUT_STEP_S = 0.004
+# Seekers (or held postings) per step of LiveEngine.list_stats_steps.
+LIST_STATS_STEP = 5_000
 
 
 def deadline_expire_at(posting: Posting) -> int:
@@ -820,35 +822,58 @@ class LiveEngine:
 
     def list_stats(self, *, by_group_exposure: bool = False) -> ListStats:
         """Coverage and list length by education level and age band (and, when asked,
-        exposure: it walks every list, ask rarely); catalog and sweep sizes."""
+        exposure); catalog and sweep sizes. In one go: :meth:`list_stats_steps` for the
+        worker's timer."""
+        for stats in self.list_stats_steps(by_group_exposure=by_group_exposure):
+            if stats is not None:
+                return stats
+        raise AssertionError("list_stats_steps ends with the stats")  # pragma: no cover
+
+    def list_stats_steps(self, *, by_group_exposure: bool = False) -> Iterator[ListStats | None]:
+        """:meth:`list_stats` in steps of ``LIST_STATS_STEP`` seekers or postings: None
+        between steps (the caller may hand the event loop on), then the stats.
+
+        It walks every seeker (exposure: every list too), so at 100k seekers a worker would
+        hold its loop for tens of milliseconds at each gauge tick in one go. Seekers who
+        come or go between steps are counted as of their turn."""
         stats = ListStats()
         exposed_by: dict[Group, set[str]] = {}
-        for seeker_id, state in self.seekers.items():
-            if state.profile is None:
-                continue
-            group = (
-                state.profile.education_level or "unknown",
-                state.profile.age_band or "unknown",
-            )
-            stats.active[group] = stats.active.get(group, 0) + 1
-            current = self.lists.get(seeker_id)
-            size = len(current) if current is not None else 0
-            stats.items[group] = stats.items.get(group, 0) + size
-            if current is not None and size:
-                stats.with_list[group] = stats.with_list.get(group, 0) + 1
-                if by_group_exposure:
-                    exposed_by.setdefault(group, set()).update(current.ids())
-        n_open = len(self.catalog)
+        seeker_ids = list(self.seekers)
+        for start in range(0, len(seeker_ids), LIST_STATS_STEP):
+            for seeker_id in seeker_ids[start : start + LIST_STATS_STEP]:
+                state = self.seekers.get(seeker_id)
+                if state is None or state.profile is None:
+                    continue
+                group = (
+                    state.profile.education_level or "unknown",
+                    state.profile.age_band or "unknown",
+                )
+                stats.active[group] = stats.active.get(group, 0) + 1
+                current = self.lists.get(seeker_id)
+                size = len(current) if current is not None else 0
+                stats.items[group] = stats.items.get(group, 0) + size
+                if current is not None and size:
+                    stats.with_list[group] = stats.with_list.get(group, 0) + 1
+                    if by_group_exposure:
+                        exposed_by.setdefault(group, set()).update(current.ids())
+            yield None
+        catalog = self.catalog
+        n_open = len(catalog)
         if by_group_exposure:
             stats.exposure_by_group = {
-                group: sum(1 for pid in exposed_by.get(group, ()) if pid in self.catalog)
-                / (n_open or 1)
+                group: sum(1 for pid in exposed_by.get(group, ()) if pid in catalog) / (n_open or 1)
                 for group in stats.active
             }
+            yield None
+        held = list(self.lists.held_postings())
+        exposed = 0
+        for start in range(0, len(held), LIST_STATS_STEP):
+            exposed += sum(1 for pid in held[start : start + LIST_STATS_STEP] if pid in catalog)
+            yield None
         stats.open_postings = n_open
-        stats.exposed_postings = sum(1 for pid in self.lists.held_postings() if pid in self.catalog)
+        stats.exposed_postings = exposed
         stats.pending_sweep = self.pending_sweep
-        return stats
+        yield stats
 
     def take_filter_stats(self) -> FilterStats:
         """The hard-filter vetoes counted since the last call."""
