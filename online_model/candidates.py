@@ -51,6 +51,7 @@ from online_model.implicit import (
     behaviour_candidates,
     catalog_implicit,
     popularity_scores,
+    posting_behaviour_keys,
 )
 from online_model.normalize import deadline_ms
 from online_model.regions import posting_region
@@ -158,7 +159,8 @@ def filter_reason(
     return None
 
 
-def _has_what(q: SeekerQuery) -> bool:
+def has_what(q: SeekerQuery) -> bool:
+    """Whether a seeker states what they want (an occupation, title, skill or licence)."""
     return bool(q.occupations or q.groups or q.title_tokens or q.skill_tokens or q.certificates)
 
 
@@ -174,7 +176,7 @@ def is_cold_start(q: SeekerQuery, implicit: ImplicitProfile) -> bool:
     >>> is_cold_start(seeker_query(Profile("S1", desired_titles=("지게차",))), EMPTY_IMPLICIT)
     False
     """
-    return not implicit.positive and not _has_what(q)
+    return not implicit.positive and not has_what(q)
 
 
 def _inside(catalog: PostingCatalog, q: SeekerQuery, cand: IntArray) -> npt.NDArray[np.bool_]:
@@ -270,7 +272,7 @@ def retrieve(
     q = seeker_query(profile, catalog.tokenizer)
     size = catalog.size
     alive = catalog.alive[:size]
-    if _has_what(q):
+    if has_what(q):
         score = _retrieval_score(catalog, q)
         cand = np.flatnonzero((score > 0) & alive).astype(np.int32)
     else:
@@ -356,10 +358,10 @@ class SeekerIndex:
     :meth:`candidates_for` returns every seeker with a "what" whose :func:`retrieve` could
     return the posting (same keys; region does not bound retrieval, so not this either; the
     ``max_candidates`` cap and the hard filters are left to scoring). A seeker who wants
-    anything ("?") is reached only by postings inside their commuting area: pushing every
-    new posting to every such seeker would cost time proportional to all of them, and a
-    far posting is what their near-first retrieval puts last; it reaches their list at the
-    next full re-rank (the sweeper, within the hour).
+    anything ("?") and has engaged with nothing is a cold start, reached only by postings
+    inside their commuting area, which is where their ranking takes new postings from
+    (:func:`retrieve`, the cold pool). :meth:`behaviour_candidates_for` adds the seekers
+    whose engagements retrieve the posting (:meth:`set_behaviour`).
 
     Each indexed profile has a row of :attr:`columns`
     (:class:`~online_model.features.SeekerColumns`), from which
@@ -395,6 +397,10 @@ class SeekerIndex:
         self._reset()
         self._query_of: dict[str, SeekerQuery] = {}
         self.epoch = 0
+        # Seekers by what they engaged with (implicit.behaviour_keys), and "*" for those
+        # with engagements and no stated "what", whose retrieval takes every posting.
+        self._by_behaviour: dict[str, set[str]] = {}
+        self._behaviour_of: dict[str, frozenset[str]] = {}
 
     def _reset(self) -> None:
         self.columns = SeekerColumns()
@@ -417,7 +423,7 @@ class SeekerIndex:
     def upsert(self, profile: Profile) -> None:
         """Index a seeker by their profile, replacing what an older profile said."""
         sid = profile.seeker_id
-        self.remove(sid)
+        self._remove_row(sid)  # what they engaged with stays (set_behaviour)
         cols = self.columns
         if cols.size - cols.n_alive > max(cols.n_alive, 1024):
             self._compact()
@@ -445,8 +451,52 @@ class SeekerIndex:
             self._add(sid, q)
         self.epoch += 1
 
+    def set_behaviour(self, seeker_id: str, keys: frozenset[str]) -> None:
+        """List a seeker under the keys of what they engaged with (replacing older ones),
+        so that :meth:`behaviour_candidates_for` finds them for a posting their behaviour
+        retrieval would take (:func:`online_model.implicit.behaviour_candidates`)."""
+        old = self._behaviour_of.get(seeker_id, frozenset())
+        if old == keys:
+            return
+        for key in old - keys:
+            holders = self._by_behaviour[key]
+            holders.discard(seeker_id)
+            if not holders:
+                del self._by_behaviour[key]
+        for key in keys - old:
+            self._by_behaviour.setdefault(key, set()).add(seeker_id)
+        if keys:
+            self._behaviour_of[seeker_id] = keys
+        else:
+            self._behaviour_of.pop(seeker_id, None)
+
+    def behaviour_candidates_for(self, posting: Posting) -> set[str]:
+        """Seekers whose engagements share a key with ``posting`` (see :meth:`set_behaviour`).
+
+        >>> from schemas.postings import Posting
+        >>> idx = SeekerIndex()
+        >>> idx.set_behaviour("S1", frozenset({"e:E1"}))
+        >>> idx.set_behaviour("S2", frozenset({"*"}))
+        >>> sorted(idx.behaviour_candidates_for(Posting("P1", "E1", "x", "간호사", 0)))
+        ['S1', 'S2']
+        >>> idx.set_behaviour("S1", frozenset()), sorted(idx.behaviour_candidates_for(
+        ...     Posting("P1", "E1", "x", "간호사", 0)))
+        (None, ['S2'])
+        """
+        out: set[str] = set()
+        by = self._by_behaviour
+        for key in ("*", *posting_behaviour_keys(posting, self.tokenizer)):
+            holders = by.get(key)
+            if holders:
+                out |= holders
+        return out
+
     def remove(self, seeker_id: str) -> bool:
-        """Forget a seeker (deactivated); False when unknown."""
+        """Forget a seeker (deactivated), behaviour too; False when not indexed."""
+        self.set_behaviour(seeker_id, frozenset())
+        return self._remove_row(seeker_id)
+
+    def _remove_row(self, seeker_id: str) -> bool:
         row = self._row.pop(seeker_id, None)
         if row is None:
             return False

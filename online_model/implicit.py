@@ -33,6 +33,7 @@ features from what they did.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -350,6 +351,50 @@ def behaviour_scores(implicit: ImplicitProfile, catalog: PostingCatalog) -> Floa
     if implicit.neighbours:
         score += rw["neighbour"] * neighbour_column(catalog, implicit.neighbours)
     return score
+
+
+def behaviour_keys(
+    engagements: Iterable[tuple[str, str, int]],
+    lookup: Lookup,
+    tokenizer: Tokenizer = DEFAULT_TOKENIZER,
+) -> frozenset[str]:
+    """Keys under which a seeker index lists a seeker for :func:`behaviour_scores`.
+
+    Every token, occupation, employer and 시군구 of the known postings a seeker engaged
+    with positively: a posting sharing none of them (:func:`posting_behaviour_keys`) has a
+    behaviour score of 0 except as a neighbour (a new posting has no neighbours; a folded
+    co-engagement re-ranks the seekers it concerns, :meth:`LiveEngine.learn_neighbours`).
+    Weights and recency do not matter here: any share above 0 retrieves.
+
+    >>> from schemas.postings import Posting
+    >>> p = {"P1": Posting("P1", "E1", "x", "지게차", 0, occupation_code="07C",
+    ...                    region_code="41590")}
+    >>> sorted(behaviour_keys([("P1", "click", 0), ("P9", "apply", 0)], p.get))
+    ['e:E1', 'gu:41590', 'o:07C', 't:게차', 't:지게']
+    >>> behaviour_keys([("P1", "dismiss", 0)], p.get)
+    frozenset()
+    """
+    keys: set[str] = set()
+    for pid, action, _ in engagements:
+        if action in NEGATIVE_ACTIONS or ACTION_WEIGHTS.get(action, 0.0) <= 0.0:
+            continue
+        posting = lookup(pid)
+        if posting is not None:
+            keys |= posting_behaviour_keys(posting, tokenizer)
+    return frozenset(keys)
+
+
+def posting_behaviour_keys(posting: Posting, tokenizer: Tokenizer = DEFAULT_TOKENIZER) -> set[str]:
+    """The keys of :func:`behaviour_keys` that ``posting`` has (interned: every seeker
+    index entry shares one string per key)."""
+    keys = [f"t:{t}" for t in _tokens(posting, tokenizer)]
+    if posting.occupation_code:
+        keys.append(f"o:{posting.occupation_code}")
+    keys.append(f"e:{posting.employer_id}")
+    gu, _ = posting_region(posting)
+    if gu:
+        keys.append(f"gu:{gu}")
+    return {sys.intern(k) for k in keys}
 
 
 def catalog_implicit(

@@ -62,11 +62,17 @@ import numpy as np
 import numpy.typing as npt
 
 from online_model import topk
-from online_model.candidates import FilterStats, SeekerIndex, filter_reason, is_cold_start
+from online_model.candidates import (
+    FilterStats,
+    SeekerIndex,
+    filter_reason,
+    has_what,
+    is_cold_start,
+)
 from online_model.catalog import PostingCatalog, posting_text_tokens
 from online_model.context import RankContext
 from online_model.features import history_columns, seeker_query, seeker_rows
-from online_model.implicit import ImplicitProfile, implicit_profile
+from online_model.implicit import ImplicitProfile, behaviour_keys, implicit_profile
 from online_model.live.changes import Change, SeekerListChanged
 from online_model.live.config import LiveConfig
 from online_model.live.employer_lists import EmployerLists
@@ -218,7 +224,7 @@ class LiveEngine:
                 if seeker_id in self.lists:
                     self._deactivate(seeker_id)
                 continue
-            self.index.upsert(state.profile)
+            self._index(seeker_id, state)
             if seeker_id in self.lists:
                 self.lists.refill.setdefault(seeker_id, 0)  # a full re-rank, by refill()
             else:
@@ -234,9 +240,24 @@ class LiveEngine:
         if state.profile is None:
             self._deactivate(seeker_id)
         else:
-            self.index.upsert(state.profile)
+            self._index(seeker_id, state)
             self._rerank(seeker_id, reason)
         return self._taken()
+
+    def _index(self, seeker_id: str, state: SeekerState, *, profile: bool = True) -> None:
+        """Index the seeker by their profile (unless ``profile`` is False: unchanged) and by
+        what they engaged with, so that a fan-out finds every seeker whose ranking would
+        retrieve the posting: the stated "what", the behaviour keys
+        (:func:`online_model.implicit.behaviour_keys`), and every posting ("*") for a
+        seeker with engagements and no stated "what"."""
+        assert state.profile is not None
+        if profile:
+            self.index.upsert(state.profile)
+        tokenizer = self.catalog.tokenizer
+        keys = behaviour_keys(state.history.engagements, self.posting, tokenizer)
+        if keys and not has_what(seeker_query(state.profile, tokenizer)):
+            keys |= {"*"}
+        self.index.set_behaviour(seeker_id, keys)
 
     def record_interaction(
         self, seeker_id: str, state: SeekerState, interaction: Interaction
@@ -251,6 +272,9 @@ class LiveEngine:
         """
         before = self.seekers.get(seeker_id)
         self.seekers[seeker_id] = state
+        history_changed = before is None or state.history != before.history
+        if history_changed and state.profile is not None:
+            self._index(seeker_id, state, profile=False)
         posting_id = interaction.posting_id
         leaves = interaction.action in LEAVING_ACTIONS
         if leaves:
@@ -262,7 +286,7 @@ class LiveEngine:
             return self._taken()
         if leaves:
             self._take_out(seeker_id, posting_id, "interaction")
-        if before is None or state.history != before.history:
+        if history_changed:
             if interaction.action in ENGAGING_ACTIONS:
                 self.lists.urgent(seeker_id)
             else:
@@ -548,6 +572,7 @@ class LiveEngine:
         whatever it would score."""
         index = self.index
         candidates = set(index.seeker_ids[index.candidate_rows(posting)].tolist())
+        candidates |= index.behaviour_candidates_for(posting)
         catalog = self.catalog
         slot = catalog.slot_of(posting.posting_id)
         if slot is not None and not (catalog.popular[slot] or catalog.unseen_new[slot]):

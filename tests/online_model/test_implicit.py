@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import random
+
+import numpy as np
+
+from online_model.candidates import SeekerIndex
 from online_model.catalog import PostingCatalog
 from online_model.context import RankContext
 from online_model.history import SeekerHistory
+from online_model.implicit import behaviour_keys, behaviour_scores, implicit_profile
 from online_model.ranker import Ranker
 from online_model.recommend import rank_seeker
 from schemas.postings import Posting
 from schemas.profiles import Profile
+from simulator import Market, MarketConfig
 
 
 def test_same_empty_profile_different_clicks_give_different_lists() -> None:
@@ -25,3 +32,34 @@ def test_same_empty_profile_different_clicks_give_different_lists() -> None:
     # Each list is led by the kind of posting its seeker clicked.
     assert sum(p.startswith("F") for p in a) > 7
     assert sum(p.startswith("N") for p in b) > 7
+
+
+def test_the_behaviour_keys_find_every_posting_behaviour_retrieves() -> None:
+    # The seeker index lists a seeker under behaviour_keys so that a fan-out finds them
+    # for every posting their behaviour retrieval scores above 0: the keys must cover it.
+    market = Market.generate(MarketConfig(seekers=60, postings=500, start_ms=0), 9)
+    postings = [s.posting for s in market.postings]
+    catalog = PostingCatalog()
+    for p in postings:
+        catalog.upsert(p)
+    index = SeekerIndex(tokenizer=catalog.tokenizer)
+    rng = random.Random(9)
+    found = 0
+    for n in range(60):
+        sid = f"S{n}"
+        engagements = tuple(
+            (rng.choice(postings).posting_id, rng.choice(["click", "save", "apply", "dismiss"]), 0)
+            for _ in range(rng.randint(1, 6))
+        )
+        index.set_behaviour(sid, behaviour_keys(engagements, catalog.get, catalog.tokenizer))
+        ip = implicit_profile(engagements, catalog.get, now_ms=0, tokenizer=catalog.tokenizer)
+        scores = behaviour_scores(ip, catalog)
+        if scores is None:
+            assert sid not in index.behaviour_candidates_for(postings[0])
+            continue
+        for slot in np.flatnonzero(scores > 0).tolist():
+            posting = catalog.get(str(catalog.posting_ids[slot]))
+            assert posting is not None
+            assert sid in index.behaviour_candidates_for(posting), (sid, posting.posting_id)
+            found += 1
+    assert found > 1000

@@ -64,21 +64,18 @@ def _new_postings(market: Market, n: int) -> list[Posting]:
     return out
 
 
-def _assert_lists_are_rankings(engine: LiveEngine, *, behaviour: bool = False) -> int:
-    """Every list not waiting for a re-rank equals its seeker's ranking from scratch.
-
-    Unless ``behaviour``, seekers with positive engagements are left out: their retrieval
-    also finds postings like those they engaged with, which the seeker index does not
-    know (a new posting reaches such a list at its next full re-rank)."""
-    checked = 0
+def _assert_lists_are_rankings(engine: LiveEngine, *, min_engaged: int = 0) -> int:
+    """Every list not waiting for a re-rank equals its seeker's ranking from scratch,
+    seekers whose retrieval takes postings like those they engaged with included (at
+    least ``min_engaged`` of them)."""
+    checked = engaged = 0
     ctx = engine.context()
     for sid, lst in engine.lists.items():
         if sid in engine.lists.refill:
             continue
         state = engine.seekers[sid]
         assert state.profile is not None
-        if not behaviour and engine.implicit(sid, state, ctx.now_ms).positive:
-            continue
+        engaged += engine.implicit(sid, state, ctx.now_ms).positive
         want = rank_seeker(
             state.profile,
             state.history,
@@ -91,6 +88,7 @@ def _assert_lists_are_rankings(engine: LiveEngine, *, behaviour: bool = False) -
         ).topk
         assert lst.items() == want.items(), sid
         checked += 1
+    assert engaged >= min_engaged, engaged
     return checked
 
 
@@ -113,7 +111,7 @@ def test_lists_after_fan_outs_equal_rankings_from_scratch() -> None:
         entered += len(engine.lists.holders(posting.posting_id))
         assert changes or not engine.lists.holders(posting.posting_id)
     assert entered > 20, "the new postings entered too few lists to test anything"
-    assert _assert_lists_are_rankings(engine) > 100
+    assert _assert_lists_are_rankings(engine, min_engaged=40) > 100
 
 
 def test_a_changed_posting_is_re_scored_on_every_list_that_holds_it() -> None:
@@ -202,8 +200,11 @@ def test_events_between_steps_leave_no_stale_list() -> None:
             if engine.seekers[sid].history.has_applied(posting.posting_id):
                 assert posting.posting_id not in lst, sid
         # What the posting's employer list holds: the best by score, as they are now, of
-        # the candidates and the seekers whose list holds it (the vetoed left out).
-        reached = engine.index.candidates_for(posting) | engine.lists.holders(posting.posting_id)
+        # the candidates (by profile and by behaviour) and the seekers whose list holds it
+        # (the vetoed left out).
+        index = engine.index
+        reached = index.candidates_for(posting) | index.behaviour_candidates_for(posting)
+        reached |= engine.lists.holders(posting.posting_id)
         ids = sorted(reached & engine.lists.keys())
         states = [engine.seekers[s] for s in ids]
         ctx = engine.context()
@@ -247,7 +248,7 @@ def test_a_close_or_a_new_model_between_steps() -> None:
         pass
     engine.refill(budget=10**6)
     engine.sweep(budget=10**6)
-    assert _assert_lists_are_rankings(engine, behaviour=True) > 150
+    assert _assert_lists_are_rankings(engine) > 150
 
 
 def test_cold_starts_are_ranked_among_the_snapshot_pool_through_fan_outs_and_closes() -> None:
