@@ -18,6 +18,7 @@ title contains them.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
@@ -148,7 +149,8 @@ def _char_ngrams(text: str, n: int) -> frozenset[str]:
             out.add(hangul)
         else:
             out.update(hangul[i : i + n] for i in range(len(hangul) - n + 1))
-    return frozenset(out - STOPWORDS)
+    # Interned: the same token of many postings and seekers is one string, not one each.
+    return frozenset(sys.intern(token) for token in out - STOPWORDS)
 
 
 class CharNgramTokenizer:

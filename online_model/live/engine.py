@@ -76,6 +76,7 @@ from online_model.implicit import ImplicitProfile, behaviour_keys, implicit_prof
 from online_model.live.changes import Change, SeekerListChanged
 from online_model.live.config import LiveConfig
 from online_model.live.employer_lists import EmployerLists
+from online_model.live.numbering import Numbering
 from online_model.live.seeker_lists import SeekerLists
 from online_model.live.seeker_state import SeekerState
 from online_model.live.stats import Group, ListStats
@@ -141,8 +142,11 @@ class LiveEngine:
         self.snapshots = SnapshotStore()
         self.filter_stats = FilterStats()
         self.seekers: dict[str, SeekerState] = {}  # owned seekers, active or not
-        self.lists = SeekerLists()  # owned active seekers with a list
-        self.employers = EmployerLists(self.config.posting_list_size)
+        # The seekers' numbers in the reverse indexes of both kinds of list (4 bytes an
+        # entry, see online_model.live.numbering); released when a seeker leaves both.
+        self._seeker_numbers = Numbering()
+        self.lists = SeekerLists(self._seeker_numbers)  # owned active seekers with a list
+        self.employers = EmployerLists(self.config.posting_list_size, self._seeker_numbers)
         # Open postings, oldest first (the value, when it was last fanned out, is no longer
         # read: no timer re-fans postings, see docs/architecture.md "Timers").
         self._posting_swept: OrderedDict[str, float] = OrderedDict()
@@ -442,6 +446,7 @@ class LiveEngine:
         self.lists.drop(seeker_id)
         self.index.remove(seeker_id)
         self._changes.extend(self.employers.withdraw(seeker_id))
+        self._seeker_numbers.release(seeker_id)
         self._emit(SeekerListChanged(seeker_id, "deactivate"))
 
     def _forget(self, seeker_id: str) -> None:
@@ -451,6 +456,7 @@ class LiveEngine:
         self.seekers.pop(seeker_id, None)
         self._implicit.pop(seeker_id, None)
         self.employers.forget(seeker_id)
+        self._seeker_numbers.release(seeker_id)
 
     # -- postings --------------------------------------------------------------------------
 

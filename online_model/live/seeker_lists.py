@@ -11,6 +11,7 @@ from collections import OrderedDict, deque
 from collections.abc import Iterator, KeysView
 
 from online_model import topk
+from online_model.live.numbering import NumberBag, Numbering
 
 # A list that lost this many postings it could not backfill alone is re-ranked at once;
 # one that lost fewer, or whose seeker's history changed, within about REFILL_WITHIN_S.
@@ -18,12 +19,13 @@ REFILL_SHORT_BY = 10
 
 
 class SeekerLists:
-    def __init__(self) -> None:
+    def __init__(self, seeker_numbers: Numbering | None = None) -> None:
         self._lists: dict[str, topk.TopKList] = {}
-        # posting -> seekers whose list or reserve holds it: a change to the posting (a
-        # close, a new score) must reach the reserves too, or a stale reserve item could
-        # move up into a list.
-        self._holders: dict[str, set[str]] = {}
+        # posting -> the numbers of the seekers whose list or reserve holds it: a change to
+        # the posting (a close, a new score) must reach the reserves too, or a stale reserve
+        # item could move up into a list. Numbers, not ids: 4 bytes an entry, not ~50.
+        self._seekers = seeker_numbers if seeker_numbers is not None else Numbering()
+        self._holders: dict[str, NumberBag] = {}
         # posting -> how many lists show it (the reserve not counted): exposure.
         self._shown: dict[str, int] = {}
         self.version: dict[str, int] = {}  # seeker -> model version of their last ranking
@@ -57,7 +59,12 @@ class SeekerLists:
 
     def holders(self, posting_id: str) -> set[str]:
         """The seekers whose list or reserve holds ``posting_id`` (empty when none)."""
-        return self._holders.get(posting_id, set())
+        holders = self._holders.get(posting_id)
+        return set(self._seekers.names(holders.tolist())) if holders is not None else set()
+
+    def holder_count(self, posting_id: str) -> int:
+        holders = self._holders.get(posting_id)
+        return len(holders) if holders is not None else 0
 
     def held_postings(self) -> Iterator[str]:
         """The postings some list shows (reserves not counted)."""
@@ -78,11 +85,15 @@ class SeekerLists:
     def _index(self, window: set[str], shown: set[str], seeker_id: str, sign: int) -> None:
         """Add (``sign`` +1) or take out (-1) the seeker's entries for postings of its
         list or reserve (``window``) and of its list (``shown``)."""
+        number = self._seekers.number(seeker_id)
         for posting_id in window:
             if sign > 0:
-                self._holders.setdefault(posting_id, set()).add(seeker_id)
+                holders = self._holders.get(posting_id)
+                if holders is None:
+                    holders = self._holders[posting_id] = NumberBag()
+                holders.add(number)
             else:
-                self._unhold(posting_id, seeker_id)
+                self._unhold(posting_id, number)
         for posting_id in shown:
             count = self._shown.get(posting_id, 0) + sign
             if count > 0:
@@ -121,9 +132,9 @@ class SeekerLists:
         self.refill.pop(seeker_id, None)
         self.short.pop(seeker_id, None)
 
-    def _unhold(self, posting_id: str, seeker_id: str) -> None:
+    def _unhold(self, posting_id: str, seeker_number: int) -> None:
         holders = self._holders.get(posting_id)
         if holders is not None:
-            holders.discard(seeker_id)
+            holders.discard(seeker_number)
             if not holders:
                 del self._holders[posting_id]
