@@ -54,6 +54,7 @@ from online_model.implicit import (
     posting_behaviour_keys,
 )
 from online_model.normalize import deadline_ms
+from online_model.numbering import NumberBag, Numbering
 from online_model.regions import posting_region
 from online_model.text import DEFAULT_TOKENIZER, Tokenizer, normalize_certificate
 from schemas.postings import Posting
@@ -398,8 +399,10 @@ class SeekerIndex:
         self._query_of: dict[str, SeekerQuery] = {}
         self.epoch = 0
         # Seekers by what they engaged with (implicit.behaviour_keys), and "*" for those
-        # with engagements and no stated "what", whose retrieval takes every posting.
-        self._by_behaviour: dict[str, set[str]] = {}
+        # with engagements and no stated "what", whose retrieval takes every posting; by
+        # number (4 bytes an entry, see online_model.numbering).
+        self._behaviour_numbers = Numbering()
+        self._by_behaviour: dict[str, NumberBag] = {}
         self._behaviour_of: dict[str, frozenset[str]] = {}
 
     def _reset(self) -> None:
@@ -458,17 +461,22 @@ class SeekerIndex:
         old = self._behaviour_of.get(seeker_id, frozenset())
         if old == keys:
             return
+        number = self._behaviour_numbers.number(seeker_id)
         for key in old - keys:
-            holders = self._by_behaviour[key]
-            holders.discard(seeker_id)
-            if not holders:
+            gone = self._by_behaviour[key]
+            gone.discard(number)
+            if not gone:
                 del self._by_behaviour[key]
         for key in keys - old:
-            self._by_behaviour.setdefault(key, set()).add(seeker_id)
+            holders = self._by_behaviour.get(key)
+            if holders is None:
+                holders = self._by_behaviour[key] = NumberBag()
+            holders.add(number)
         if keys:
             self._behaviour_of[seeker_id] = keys
         else:
             self._behaviour_of.pop(seeker_id, None)
+            self._behaviour_numbers.release(seeker_id)
 
     def behaviour_candidates_for(self, posting: Posting) -> set[str]:
         """Seekers whose engagements share a key with ``posting`` (see :meth:`set_behaviour`).
@@ -483,13 +491,13 @@ class SeekerIndex:
         ...     Posting("P1", "E1", "x", "간호사", 0)))
         (None, ['S2'])
         """
-        out: set[str] = set()
+        numbers: set[int] = set()
         by = self._by_behaviour
         for key in ("*", *posting_behaviour_keys(posting, self.tokenizer)):
             holders = by.get(key)
             if holders:
-                out |= holders
-        return out
+                numbers.update(holders.tolist())
+        return set(self._behaviour_numbers.names(list(numbers)))
 
     def remove(self, seeker_id: str) -> bool:
         """Forget a seeker (deactivated), behaviour too; False when not indexed."""

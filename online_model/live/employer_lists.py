@@ -11,7 +11,7 @@ from array import array
 from collections.abc import Mapping
 
 from online_model.live.changes import EmployerListChanged, EmployerListDropped
-from online_model.live.numbering import NumberBag, Numbering, position
+from online_model.numbering import NumberBag, Numbering, position
 from online_model.recommend import top_seekers
 
 

@@ -76,13 +76,13 @@ from online_model.implicit import ImplicitProfile, behaviour_keys, implicit_prof
 from online_model.live.changes import Change, SeekerListChanged
 from online_model.live.config import LiveConfig
 from online_model.live.employer_lists import EmployerLists
-from online_model.live.numbering import Numbering
 from online_model.live.seeker_lists import SeekerLists
 from online_model.live.seeker_state import SeekerState
 from online_model.live.stats import Group, ListStats
 from online_model.live.views import SeekerListView, explained_items
 from online_model.neighbours import CoEngagement, NeighbourIndex
 from online_model.normalize import deadline_ms
+from online_model.numbering import Numbering
 from online_model.recommend import rank_seeker, topk_item
 from online_model.snapshot import Snapshot, SnapshotStore
 from online_model.training import make_example
@@ -143,7 +143,7 @@ class LiveEngine:
         self.filter_stats = FilterStats()
         self.seekers: dict[str, SeekerState] = {}  # owned seekers, active or not
         # The seekers' numbers in the reverse indexes of both kinds of list (4 bytes an
-        # entry, see online_model.live.numbering); released when a seeker leaves both.
+        # entry, see online_model.numbering); released when a seeker leaves both.
         self._seeker_numbers = Numbering()
         self.lists = SeekerLists(self._seeker_numbers)  # owned active seekers with a list
         self.employers = EmployerLists(self.config.posting_list_size, self._seeker_numbers)
@@ -489,9 +489,25 @@ class LiveEngine:
         self.catalog.upsert(posting)
         self._posting_swept.pop(posting.posting_id, None)
         self._posting_swept[posting.posting_id] = self._clock()
+        self._engaged_posting_changed(posting.posting_id)
         if live and self.has_model:
             return self._fan_out_steps(posting, reason="posting")
         return iter(())
+
+    def _engaged_posting_changed(self, posting_id: str) -> None:
+        """The seekers ranked with an engagement with ``posting_id`` had their behaviour
+        keys and implicit profile derived without this version of it: unknown here then
+        (an apply read before the catalog feed brought its posting, as after a rebalance
+        or under load) or different. Index them again and queue a re-rank, or a posting
+        their behaviour retrieves would never reach them (the fan-out looks them up by
+        those keys)."""
+        for seeker_id in sorted(self._engaged_by.get(posting_id, ())):
+            state = self.seekers.get(seeker_id)
+            if state is None or state.profile is None:
+                continue
+            self._index(seeker_id, state, profile=False)
+            if seeker_id in self.lists:
+                self.lists.refill.setdefault(seeker_id, 0)
 
     def posting_closed(self, posting_id: str, *, live: bool) -> list[Change]:
         """A posting closed or expired: it leaves every list and reserve that holds it.

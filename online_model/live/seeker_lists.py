@@ -11,7 +11,7 @@ from collections import OrderedDict, deque
 from collections.abc import Iterator, KeysView
 
 from online_model import topk
-from online_model.live.numbering import NumberBag, Numbering
+from online_model.numbering import NumberBag, Numbering
 
 # A list that lost this many postings it could not backfill alone is re-ranked at once;
 # one that lost fewer, or whose seeker's history changed, within about REFILL_WITHIN_S.

@@ -114,6 +114,36 @@ def test_lists_after_fan_outs_equal_rankings_from_scratch() -> None:
     assert _assert_lists_are_rankings(engine, min_engaged=40) > 100
 
 
+def test_an_engagement_read_before_its_posting_still_retrieves_postings_like_it() -> None:
+    # A worker can read a seeker's apply before the catalog feed brings the posting (after
+    # a rebalance, or under load): the seeker is ranked and indexed without it. When it
+    # arrives, postings like it must reach them as they reach a seeker who engaged with a
+    # known posting; before this, the fault suite's rebalances saw such lists differ from
+    # a fresh recompute.
+    engine, market = _engine(seed=11)
+    late = _new_postings(market, 30)  # unknown to the engine for now
+    rng = random.Random(5)
+    seekers = [s.seeker_id for s in market.seekers][:90]
+    for n, sid in enumerate(seekers):
+        state = engine.seekers[sid]
+        for k, action in enumerate(("click", "apply")):
+            p = late[(n + k) % len(late)]
+            event = Interaction(f"late{n}-{k}", START_MS + k, sid, p.posting_id, action)
+            state, _ = apply_interaction(state, event, p)
+        engine.record_interaction(sid, state, event)
+    while engine.lists.refill:
+        engine.refill(1000)
+    for posting in late:
+        engine.posting_upserted(posting, live=True)
+    while engine.lists.refill:
+        engine.refill(1000)
+    # Postings like the late ones (same titles and employers): behaviour retrieves them.
+    for posting in rng.sample(late, 10):
+        twin = dataclasses.replace(posting, posting_id=f"{posting.posting_id}-twin")
+        engine.posting_upserted(twin, live=True)
+    assert _assert_lists_are_rankings(engine, min_engaged=60) > 100
+
+
 def test_a_changed_posting_is_re_scored_on_every_list_that_holds_it() -> None:
     engine, market = _engine()
     posting = max(

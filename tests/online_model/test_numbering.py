@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from online_model.live.numbering import NumberBag, Numbering
+from online_model.numbering import NumberBag, Numbering
 
 
 def test_numbers_are_stable_and_released_numbers_are_reused() -> None:

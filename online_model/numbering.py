@@ -1,4 +1,4 @@
-"""Compact containers for the live engine's reverse indexes (issue 14, item 6).
+"""Compact containers for reverse indexes (issue 14, item 6: compact state).
 
 A worker holds, for every posting, the seekers whose list holds it, and for every
 seeker, the employer lists they are in: hundreds of entries per seeker. As Python sets of
