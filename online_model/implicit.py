@@ -353,6 +353,43 @@ def behaviour_scores(implicit: ImplicitProfile, catalog: PostingCatalog) -> Floa
     return score
 
 
+def behaviour_retrieves(
+    implicit: ImplicitProfile, posting: Posting, tokenizer: Tokenizer = DEFAULT_TOKENIZER
+) -> bool:
+    """Whether :func:`behaviour_scores` is above 0 for ``posting``, without scoring the
+    whole catalog. A fan-out asks it of each seeker :func:`behaviour_keys` found: the keys
+    are a superset (every token of the engaged postings, where the profile keeps the
+    heaviest ``MAX_TOKENS``), and a posting their ranking would not retrieve must not
+    enter their list.
+
+    >>> from schemas.postings import Posting
+    >>> p1 = Posting("P1", "E1", "x", "지게차 운전", 0, occupation_code="07C")
+    >>> ip = implicit_profile([("P1", "click", 0)], {"P1": p1}.get, now_ms=0)
+    >>> behaviour_retrieves(ip, Posting("P2", "E2", "x", "지게차 기사", 0))
+    True
+    >>> behaviour_retrieves(ip, Posting("P3", "E3", "x", "간호사", 0, occupation_code="041"))
+    False
+    """
+    if not implicit.positive:
+        return False
+    if implicit.neighbours.get(posting.posting_id, 0.0) > 0.0:
+        return True
+    if implicit.token_mass > 0.0:
+        shares = implicit.tokens
+        if any(shares.get(t, 0.0) > 0.0 for t in _tokens(posting, tokenizer)):
+            return True
+    occupation = posting.occupation_code
+    if occupation and implicit.occupations.get(occupation, 0.0) > 0.0:
+        return True
+    if implicit.employers.get(posting.employer_id, 0.0) > 0.0:
+        return True
+    gu, _ = posting_region(posting)
+    # As behaviour_scores compares them: the catalog's int code of the 시군구.
+    return gu is not None and any(
+        int(g) == int(gu) and s > 0.0 for g, s in implicit.sigungu.items()
+    )
+
+
 def behaviour_keys(
     engagements: Iterable[tuple[str, str, int]],
     lookup: Lookup,

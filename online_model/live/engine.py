@@ -72,7 +72,12 @@ from online_model.candidates import (
 from online_model.catalog import PostingCatalog, posting_text_tokens
 from online_model.context import RankContext
 from online_model.features import history_columns, seeker_query, seeker_rows
-from online_model.implicit import ImplicitProfile, behaviour_keys, implicit_profile
+from online_model.implicit import (
+    ImplicitProfile,
+    behaviour_keys,
+    behaviour_retrieves,
+    implicit_profile,
+)
 from online_model.live.changes import Change, SeekerListChanged
 from online_model.live.config import LiveConfig
 from online_model.live.employer_lists import EmployerLists
@@ -594,13 +599,31 @@ class LiveEngine:
         whatever it would score."""
         index = self.index
         candidates = set(index.seeker_ids[index.candidate_rows(posting)].tolist())
-        candidates |= index.behaviour_candidates_for(posting)
+        by_behaviour = index.behaviour_candidates_for(posting) - candidates
+        candidates |= self._behaviour_retrieves(posting, by_behaviour)
         catalog = self.catalog
         slot = catalog.slot_of(posting.posting_id)
         if slot is not None and not (catalog.popular[slot] or catalog.unseen_new[slot]):
             candidates -= self._cold_starts(candidates)  # outside the cold-start pool
         not_retrieved = self.lists.holders(posting.posting_id) - candidates
         return sorted(candidates | not_retrieved), not_retrieved
+
+    def _behaviour_retrieves(self, posting: Posting, seeker_ids: Collection[str]) -> set[str]:
+        """Those of ``seeker_ids`` (found by their behaviour keys, a superset) whose ranking
+        retrieves ``posting``: every posting for a seeker with no stated "what", else only
+        one their behaviour scores above 0 (:func:`implicit.behaviour_retrieves`)."""
+        now_ms = self.context().now_ms
+        tokenizer = self.catalog.tokenizer
+        retrieved = set()
+        for sid in seeker_ids:
+            state = self.seekers.get(sid)
+            if state is None or state.profile is None:
+                continue
+            if not has_what(seeker_query(state.profile, tokenizer)) or behaviour_retrieves(
+                self.implicit(sid, state, now_ms), posting, tokenizer
+            ):
+                retrieved.add(sid)
+        return retrieved
 
     def _cold_starts(self, seeker_ids: Collection[str]) -> set[str]:
         """Those of ``seeker_ids`` ranked as a cold start (:func:`candidates.is_cold_start`),

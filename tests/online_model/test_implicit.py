@@ -10,7 +10,13 @@ from online_model.candidates import SeekerIndex
 from online_model.catalog import PostingCatalog
 from online_model.context import RankContext
 from online_model.history import SeekerHistory
-from online_model.implicit import behaviour_keys, behaviour_scores, implicit_profile
+from online_model.implicit import (
+    behaviour_keys,
+    behaviour_retrieves,
+    behaviour_scores,
+    implicit_profile,
+    posting_behaviour_keys,
+)
 from online_model.ranker import Ranker
 from online_model.recommend import rank_seeker
 from schemas.postings import Posting
@@ -32,6 +38,38 @@ def test_same_empty_profile_different_clicks_give_different_lists() -> None:
     # Each list is led by the kind of posting its seeker clicked.
     assert sum(p.startswith("F") for p in a) > 7
     assert sum(p.startswith("N") for p in b) > 7
+
+
+def test_behaviour_retrieves_one_posting_exactly_where_the_catalog_scores_it() -> None:
+    # The fan-out narrows the seekers the behaviour keys found (a superset: every token of
+    # the engaged postings, where the implicit profile keeps the heaviest) with
+    # behaviour_retrieves; it must agree with behaviour_scores > 0 on every posting.
+    market = Market.generate(MarketConfig(seekers=10, postings=400, start_ms=0), 4)
+    postings = [s.posting for s in market.postings]
+    catalog = PostingCatalog()
+    for p in postings:
+        catalog.upsert(p)
+    rng = random.Random(4)
+    narrowed = agreed = 0
+    for _ in range(40):
+        engagements = tuple(
+            (rng.choice(postings).posting_id, rng.choice(["click", "save", "apply"]), 0)
+            for _ in range(rng.randint(1, 14))  # many: the profile's token cap bites
+        )
+        keys = behaviour_keys(engagements, catalog.get, catalog.tokenizer)
+        ip = implicit_profile(engagements, catalog.get, now_ms=0, tokenizer=catalog.tokenizer)
+        scores = behaviour_scores(ip, catalog)
+        assert scores is not None
+        for slot, posting_id in enumerate(catalog.posting_ids[: catalog.size].tolist()):
+            posting = catalog.get(posting_id)
+            assert posting is not None
+            retrieved = behaviour_retrieves(ip, posting, catalog.tokenizer)
+            assert retrieved == bool(scores[slot] > 0), posting_id
+            agreed += retrieved
+            shares_a_key = bool(keys & posting_behaviour_keys(posting, catalog.tokenizer))
+            narrowed += shares_a_key and not retrieved
+    assert agreed > 1000
+    assert narrowed > 0, "the keys were never wider than retrieval: nothing was tested"
 
 
 def test_the_behaviour_keys_find_every_posting_behaviour_retrieves() -> None:
