@@ -226,9 +226,12 @@ class LiveEngine:
             self._forget(seeker_id)
         for seeker_id, state in owned.items():
             held = self.seekers.get(seeker_id)
-            self.seekers[seeker_id] = state
             if state == held:
+                # Keep the object held: a fan-out under way skips a seeker whose state
+                # object changed since their block was scored (a changed state queues its
+                # own re-rank; this one does not), and its posting would never reach them.
                 continue
+            self.seekers[seeker_id] = state
             if state.profile is None:
                 if seeker_id in self.lists:
                     self._deactivate(seeker_id)
@@ -737,13 +740,7 @@ class LiveEngine:
         """Apply one scored seeker to their list, unless they changed since their block."""
         sid = block.ids[j]
         state = self.seekers.get(sid)
-        scored = block.states[j]
-        if (
-            state is None
-            or state.profile is not scored.profile
-            or state.history is not scored.history
-            or sid not in self.lists
-        ):
+        if state is None or not _ranks_alike(state, block.states[j]) or sid not in self.lists:
             return
         score = float(block.scores[j])
         if math.isnan(score):
@@ -951,6 +948,17 @@ class LiveEngine:
         return taken
 
 
+def _ranks_alike(state: SeekerState, scored: SeekerState) -> bool:
+    """Whether ``state`` ranks as ``scored`` (the state a fan-out block was scored with)
+    does: the same profile and history, as objects or by value. A changed state queued
+    its own re-rank (which includes the posting); an equal one did not (a rebalance adopts
+    equal states, a repeated click can leave the history as it was), and a fan-out that
+    skipped it would never bring the posting to that seeker."""
+    return (state.profile is scored.profile or state.profile == scored.profile) and (
+        state.history is scored.history or state.history == scored.history
+    )
+
+
 @dataclass(slots=True)
 class _Block:
     """One block of a fan-out: the seekers scored, their state and list then, the scores."""
@@ -1011,11 +1019,7 @@ class _BestSeekers:
         changed: list[str] = []
         for neg, sid, scored in self.entries:
             state = seekers.get(sid)
-            if (
-                state is not None
-                and state.profile is scored.profile
-                and state.history is scored.history
-            ):
+            if state is not None and _ranks_alike(state, scored):
                 out.append((sid, -neg))
             else:
                 changed.append(sid)

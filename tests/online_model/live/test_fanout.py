@@ -181,6 +181,31 @@ def test_lists_stay_rankings_through_a_hand_over_and_back() -> None:
     assert _assert_lists_are_rankings(engine, min_engaged=60) == len(ids)
 
 
+@pytest.mark.parametrize("how", ["adopt", "replace"])
+def test_an_equal_state_does_not_cost_a_seeker_a_fan_out_under_way(
+    small_steps: None, how: str
+) -> None:
+    # After every rebalance the worker adopts its seekers again from the table: equal
+    # states, new objects; other events can leave a state equal too. A fan-out under way
+    # must still reach those seekers (the fault suite's join-and-leave scenario saw new
+    # postings missing from lists).
+    engine, market = _engine()
+    (posting,) = _new_postings(market, 1)
+    steps = _steps(engine, posting)
+    next(steps)  # the first block is scored
+    owned = {sid: SeekerState.from_obj(state.to_obj()) for sid, state in engine.seekers.items()}
+    assert owned == engine.seekers
+    if how == "adopt":
+        engine.adopt(owned)
+    else:
+        engine.seekers.update(owned)  # the engine's own check must not rely on identity
+    for _ in steps:
+        pass
+    _settle(engine)
+    assert engine.lists.holders(posting.posting_id), "the posting entered no list"
+    assert _assert_lists_are_rankings(engine) == len(engine.lists)
+
+
 def test_a_changed_posting_is_re_scored_on_every_list_that_holds_it() -> None:
     engine, market = _engine()
     posting = max(
