@@ -51,6 +51,7 @@ seeker who deactivates, applies or dismisses is removed at once. No timer re-sco
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import time
@@ -71,7 +72,7 @@ from online_model.candidates import (
 )
 from online_model.catalog import PostingCatalog, posting_text_tokens
 from online_model.context import RankContext
-from online_model.features import history_columns, seeker_query, seeker_rows
+from online_model.features import SeekerQuery, history_columns, seeker_query, seeker_rows
 from online_model.implicit import (
     ImplicitProfile,
     behaviour_keys,
@@ -615,33 +616,36 @@ class LiveEngine:
         """Those of ``seeker_ids`` (found by their behaviour keys, a superset) whose ranking
         retrieves ``posting``: every posting for a seeker with no stated "what", else only
         one their behaviour scores above 0 (:func:`implicit.behaviour_retrieves`)."""
-        now_ms = self.context().now_ms
         tokenizer = self.catalog.tokenizer
-        retrieved = set()
-        for sid in seeker_ids:
-            state = self.seekers.get(sid)
-            if state is None or state.profile is None:
-                continue
-            if not has_what(seeker_query(state.profile, tokenizer)) or behaviour_retrieves(
-                self.implicit(sid, state, now_ms), posting, tokenizer
-            ):
-                retrieved.add(sid)
-        return retrieved
+        return {
+            sid
+            for sid, q, implicit in self._queries(seeker_ids)
+            if not has_what(q) or behaviour_retrieves(implicit(), posting, tokenizer)
+        }
 
     def _cold_starts(self, seeker_ids: Collection[str]) -> set[str]:
         """Those of ``seeker_ids`` ranked as a cold start (:func:`candidates.is_cold_start`),
         whose ranking retrieves only the snapshot's cold pool."""
+        return {
+            sid for sid, q, implicit in self._queries(seeker_ids) if is_cold_start(q, implicit())
+        }
+
+    def _queries(
+        self, seeker_ids: Collection[str]
+    ) -> Iterator[tuple[str, SeekerQuery, Callable[[], ImplicitProfile]]]:
+        """Each of ``seeker_ids`` with a profile: its query, and its implicit profile now
+        (derived only when called: it costs more than the query)."""
         now_ms = self.context().now_ms
         tokenizer = self.catalog.tokenizer
-        cold = set()
         for sid in seeker_ids:
             state = self.seekers.get(sid)
             if state is None or state.profile is None:
                 continue
-            q = seeker_query(state.profile, tokenizer)
-            if is_cold_start(q, self.implicit(sid, state, now_ms)):
-                cold.add(sid)
-        return cold
+            yield (
+                sid,
+                seeker_query(state.profile, tokenizer),
+                functools.partial(self.implicit, sid, state, now_ms),
+            )
 
     def _score_block(
         self,

@@ -40,15 +40,21 @@ def test_same_empty_profile_different_clicks_give_different_lists() -> None:
     assert sum(p.startswith("N") for p in b) > 7
 
 
-def test_behaviour_retrieves_one_posting_exactly_where_the_catalog_scores_it() -> None:
-    # The fan-out narrows the seekers the behaviour keys found (a superset: every token of
-    # the engaged postings, where the implicit profile keeps the heaviest) with
-    # behaviour_retrieves; it must agree with behaviour_scores > 0 on every posting.
-    market = Market.generate(MarketConfig(seekers=10, postings=400, start_ms=0), 4)
+def _market_catalog(n_postings: int, *, seed: int) -> tuple[list[Posting], PostingCatalog]:
+    """The postings of a simulated market, and a catalog of them."""
+    market = Market.generate(MarketConfig(seekers=10, postings=n_postings, start_ms=0), seed)
     postings = [s.posting for s in market.postings]
     catalog = PostingCatalog()
     for p in postings:
         catalog.upsert(p)
+    return postings, catalog
+
+
+def test_behaviour_retrieves_one_posting_exactly_where_the_catalog_scores_it() -> None:
+    # The fan-out narrows the seekers the behaviour keys found (a superset: every token of
+    # the engaged postings, where the implicit profile keeps the heaviest) with
+    # behaviour_retrieves; it must agree with behaviour_scores > 0 on every posting.
+    postings, catalog = _market_catalog(400, seed=4)
     rng = random.Random(4)
     narrowed = agreed = 0
     for _ in range(40):
@@ -75,11 +81,7 @@ def test_behaviour_retrieves_one_posting_exactly_where_the_catalog_scores_it() -
 def test_the_behaviour_keys_find_every_posting_behaviour_retrieves() -> None:
     # The seeker index lists a seeker under behaviour_keys so that a fan-out finds them
     # for every posting their behaviour retrieval scores above 0: the keys must cover it.
-    market = Market.generate(MarketConfig(seekers=60, postings=500, start_ms=0), 9)
-    postings = [s.posting for s in market.postings]
-    catalog = PostingCatalog()
-    for p in postings:
-        catalog.upsert(p)
+    postings, catalog = _market_catalog(500, seed=9)
     index = SeekerIndex(tokenizer=catalog.tokenizer)
     rng = random.Random(9)
     found = 0
