@@ -167,8 +167,8 @@ class LiveEngine:
         self._implicit: dict[str, tuple[object, ImplicitProfile]] = {}
         self._directory_version = 0  # +1 per posting upsert: a changed posting re-derives
         # Item-to-item neighbours of every seeker's engagements, folded from the shared
-        # neighbour topic; and, per engaged posting, the owned seekers ranked with it
-        # (may hold seekers who moved on: they are only re-ranked once more).
+        # neighbour topic; and, per engaged posting, the owned seekers indexed or ranked
+        # with it (may hold seekers who moved on: they are only re-ranked once more).
         self.neighbours = NeighbourIndex()
         self._engaged_by: dict[str, set[str]] = {}
 
@@ -267,10 +267,15 @@ class LiveEngine:
         if profile:
             self.index.upsert(state.profile)
         tokenizer = self.catalog.tokenizer
-        keys = behaviour_keys(state.history.engagements, self.posting, tokenizer)
+        engagements = state.history.engagements
+        keys = behaviour_keys(engagements, self.posting, tokenizer)
         if keys and not has_what(seeker_query(state.profile, tokenizer)):
             keys |= {"*"}
         self.index.set_behaviour(seeker_id, keys)
+        # The keys of a posting not known yet are missing: its arrival re-indexes the
+        # seeker (_engaged_posting_changed), even if no ranking of theirs ran meanwhile.
+        for pid, _, _ in engagements:
+            self._engaged_by.setdefault(pid, set()).add(seeker_id)
 
     def record_interaction(
         self, seeker_id: str, state: SeekerState, interaction: Interaction

@@ -142,6 +142,33 @@ def test_an_engagement_read_before_its_posting_still_retrieves_postings_like_it(
     assert _assert_lists_are_rankings(engine, min_engaged=60) > 100
 
 
+def test_a_seeker_adopted_before_their_engaged_posting_arrives_is_found_by_it() -> None:
+    # A worker that joins adopts seekers from the table while its catalog is still being
+    # read: their behaviour keys miss the postings not read yet. Those postings arrive
+    # before any ranking of the seeker; postings like them must still reach the seeker
+    # (the fault suite's join-and-leave scenario found new postings missing from lists).
+    engine, market = _engine(seed=13)
+    late = _new_postings(market, 30)  # in the topic, not read by this worker yet
+    fresh = LiveEngine(engine.config)
+    fresh.offer_snapshot(engine.snapshot)
+    for state in market.postings:
+        if state.posting not in late:
+            fresh.posting_upserted(state.posting, live=False)
+    owned = {}
+    for n, (sid, state) in enumerate(sorted(engine.seekers.items())):
+        p = late[n % len(late)]
+        event = Interaction(f"a{n}", START_MS, sid, p.posting_id, "click")
+        owned[sid], _ = apply_interaction(state, event, p)
+    fresh.adopt(owned)
+    for posting in late:  # the rest of the catalog's catch-up
+        fresh.posting_upserted(posting, live=False)
+    _settle(fresh)
+    for posting in random.Random(3).sample(late, 12):
+        twin = dataclasses.replace(posting, posting_id=f"{posting.posting_id}-twin")
+        fresh.posting_upserted(twin, live=True)
+    assert _assert_lists_are_rankings(fresh, min_engaged=150) == len(fresh.lists)
+
+
 def _settle(engine: LiveEngine) -> None:
     while engine.lists.unranked or engine.lists.refill:
         engine.rank_unranked(1000)
