@@ -509,12 +509,12 @@ class LiveEngine:
         return iter(())
 
     def _engaged_posting_changed(self, posting_id: str) -> None:
-        """The seekers ranked with an engagement with ``posting_id`` had their behaviour
-        keys and implicit profile derived without this version of it: unknown here then
-        (an apply read before the catalog feed brought its posting, as after a rebalance
-        or under load) or different. Index them again and queue a re-rank, or a posting
-        their behaviour retrieves would never reach them (the fan-out looks them up by
-        those keys)."""
+        """The seekers indexed or ranked with an engagement with ``posting_id`` had their
+        behaviour keys and implicit profile derived without this version of it: unknown
+        here then (an apply read before the catalog feed brought its posting, a seeker
+        adopted while the catalog was still being read) or different. Index them again
+        and queue a re-rank, or a posting their behaviour retrieves would never reach them
+        (the fan-out looks them up by those keys)."""
         for seeker_id in sorted(self._engaged_by.get(posting_id, ())):
             state = self.seekers.get(seeker_id)
             if state is None or state.profile is None:
