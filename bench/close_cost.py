@@ -26,11 +26,10 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import numpy as np
 
-from online_model.live.config import LiveConfig
+from bench.market_engine import catalog_engine
 from online_model.live.engine import LiveEngine
 from online_model.live.seeker_state import SeekerState
-from online_model.training import Trainer
-from simulator import OFFLINE_START_MS, Market, MarketConfig
+from simulator import OFFLINE_START_MS
 from streams.list_sink import ListSink, MemorySink
 
 
@@ -46,13 +45,7 @@ def _q(samples: Sequence[float]) -> str:
 
 def build(seekers: int, postings: int, seed: int) -> LiveEngine:
     """A worker's engine at rest: the catalog read, every seeker ranked."""
-    market = Market.generate(
-        MarketConfig(seekers=seekers, postings=postings, start_ms=OFFLINE_START_MS), seed
-    )
-    engine = LiveEngine(LiveConfig())
-    engine.offer_snapshot(Trainer().snapshot(now_ms=OFFLINE_START_MS))
-    for state in market.postings:
-        engine.posting_upserted(state.posting, live=False)
+    engine, market = catalog_engine(seekers, postings, seed, start_ms=OFFLINE_START_MS)
     started = time.perf_counter()
     for seeker in market.seekers:
         engine.set_seeker(seeker.seeker_id, SeekerState(profile=seeker.profile), reason="profile")

@@ -34,11 +34,11 @@ import redis.asyncio as aioredis
 
 from bench.events import now_ms
 from bench.harness import BenchEnv, log
+from bench.market_engine import catalog_engine
 from online_model.live.engine import LiveEngine
 from online_model.live.seeker_state import SeekerState
-from online_model.training import Trainer
 from schemas.postings import Posting
-from simulator import Market, MarketConfig
+from simulator import Market
 from streams.posting_display import PostingView
 from streams.redis_keys import RedisKeys
 from streams.redis_writer import RedisWriter
@@ -83,13 +83,7 @@ def build(
     """An engine with the market's postings and every seeker ranked (progress on stderr)."""
     started = time.perf_counter()
     start_ms = now_ms()
-    market = Market.generate(
-        MarketConfig(seekers=seekers, postings=postings, start_ms=start_ms), seed
-    )
-    engine = LiveEngine()
-    engine.offer_snapshot(Trainer().snapshot(now_ms=start_ms))
-    for state in market.postings:
-        engine.posting_upserted(state.posting, live=False)
+    engine, market = catalog_engine(seekers, postings, seed, start_ms=start_ms)
     engine.adopt({s.seeker_id: SeekerState(profile=s.profile) for s in market.seekers})
     build_s = time.perf_counter() - started
     log(

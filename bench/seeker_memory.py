@@ -21,12 +21,10 @@ import gc
 import random
 import tracemalloc
 
-from online_model.live.config import LiveConfig
-from online_model.live.engine import LiveEngine
+from bench.market_engine import catalog_engine
 from online_model.live.seeker_state import SeekerState, apply_interaction
-from online_model.training import Trainer
 from schemas.interactions import Interaction
-from simulator import OFFLINE_START_MS, Market, MarketConfig
+from simulator import OFFLINE_START_MS
 
 
 def _site(trace: tracemalloc.StatisticDiff) -> str:
@@ -40,13 +38,7 @@ def _site(trace: tracemalloc.StatisticDiff) -> str:
 
 def measure(seekers: int, postings: int, seed: int) -> tuple[float, list[tuple[str, float]]]:
     """Bytes per seeker in all, and per allocating line (largest first)."""
-    market = Market.generate(
-        MarketConfig(seekers=seekers, postings=postings, start_ms=OFFLINE_START_MS), seed
-    )
-    engine = LiveEngine(LiveConfig())
-    engine.offer_snapshot(Trainer().snapshot(now_ms=OFFLINE_START_MS))
-    for state in market.postings:
-        engine.posting_upserted(state.posting, live=False)
+    engine, market = catalog_engine(seekers, postings, seed, start_ms=OFFLINE_START_MS)
     rng = random.Random(seed)
     all_postings = [s.posting for s in market.postings]
     gc.collect()

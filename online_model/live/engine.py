@@ -167,8 +167,8 @@ class LiveEngine:
         self._implicit: dict[str, tuple[object, ImplicitProfile]] = {}
         self._directory_version = 0  # +1 per posting upsert: a changed posting re-derives
         # Item-to-item neighbours of every seeker's engagements, folded from the shared
-        # neighbour topic; and, per engaged posting, the owned seekers indexed or ranked
-        # with it (may hold seekers who moved on: they are only re-ranked once more).
+        # neighbour topic; and, per engaged posting, the owned seekers indexed with it
+        # (_index; may hold seekers who moved on: they are only re-ranked once more).
         self.neighbours = NeighbourIndex()
         self._engaged_by: dict[str, set[str]] = {}
 
@@ -320,8 +320,6 @@ class LiveEngine:
         cached = self._implicit.get(seeker_id)
         if cached is not None and cached[0] == key:
             return cached[1]
-        for pid, _, _ in engagements:
-            self._engaged_by.setdefault(pid, set()).add(seeker_id)
         ip = implicit_profile(
             engagements,
             self.posting,
@@ -509,7 +507,7 @@ class LiveEngine:
         return iter(())
 
     def _engaged_posting_changed(self, posting_id: str) -> None:
-        """The seekers indexed or ranked with an engagement with ``posting_id`` had their
+        """The seekers indexed with an engagement with ``posting_id`` had their
         behaviour keys and implicit profile derived without this version of it: unknown
         here then (an apply read before the catalog feed brought its posting, a seeker
         adopted while the catalog was still being read) or different. Index them again
