@@ -31,6 +31,7 @@ from schemas.postings import PostingEvent
 from schemas.profiles import ProfileEvent
 from streams import metrics
 from streams.neighbour_feed import publish as publish_co_engagement
+from streams.offset_order import NO_GAP, MissedEvent
 from streams.posting_display import PostingRecord
 from streams.runtime import Runtime
 
@@ -131,20 +132,24 @@ async def _consume(
     """Decode each message (or dead-letter it), handle it, account for it; acknowledge the
     handled events in batches (:class:`_Batches`)."""
     await rt.ready.wait()
-    processing = metrics.PROCESSING.labels(family)
-    last_event = metrics.LAST_EVENT.labels(family)
     unacked = stream.noack()
     batches = _Batches(rt, unacked, send_examples)
     rt.open_batches.add(batches)
     flusher = asyncio.ensure_future(batches.flush_when_quiet())
     try:
         async for event in unacked.events():
-            started = time.perf_counter()
-            example = await _apply(rt, family, event, handle)
-            processing.observe(time.perf_counter() - started)
-            last_event.set(time.time())
-            rt.processed.done(event.message.tp, event.message.offset)
-            batches.add(event, example)
+            message = event.message
+            gap = await rt.offset_order.admit(family, message.tp, message.offset)
+            if gap is None:
+                # Handled already: never acknowledged, so Faust's commit cannot cover it
+                # again; marked so that Faust stops waiting for it at the next rebalance.
+                message.acked = True
+                continue
+            for missed in gap.events:  # records the consumer skipped (streams.offset_order)
+                batches.add(None, await _handle_one(rt, family, missed, handle))
+            if gap is not NO_GAP:
+                await rt.offset_order.covered(message.tp, gap)
+            batches.add(event, await _handle_one(rt, family, event, handle))
             if batches.full:
                 await batches.finish()
             if flusher.done():
@@ -168,6 +173,18 @@ async def _consume(
         rt.open_batches.discard(batches)
 
 
+async def _handle_one(
+    rt: Runtime, family: str, event: EventT | MissedEvent, handle: Handler
+) -> dict[str, object] | None:
+    """Handle one event and account for it; its training example, if any."""
+    started = time.perf_counter()
+    example = await _apply(rt, family, event, handle)
+    metrics.PROCESSING.labels(family).observe(time.perf_counter() - started)
+    metrics.LAST_EVENT.labels(family).set(time.time())
+    rt.processed.done(event.message.tp, event.message.offset)
+    return example
+
+
 async def _finish_on_the_way_out(family: str, batches: _Batches) -> None:
     try:
         await asyncio.wait_for(asyncio.shield(batches.finish()), STOP_FINISH_TIMEOUT_S)
@@ -176,7 +193,7 @@ async def _finish_on_the_way_out(family: str, batches: _Batches) -> None:
 
 
 async def _apply(
-    rt: Runtime, family: str, event: EventT, handle: Handler
+    rt: Runtime, family: str, event: EventT | MissedEvent, handle: Handler
 ) -> dict[str, object] | None:
     """Decode and handle one message. A handler that raises dead-letters its event
     (``processing_error``) instead of stopping the agent: one message must never stop its
@@ -216,29 +233,33 @@ class _Batches:
         self._opened = 0.0
         self._finishing = asyncio.Lock()  # batches finish one at a time, in order
 
-    def add(self, event: EventT, example: dict[str, object] | None) -> None:
-        if not self._events:
+    def add(self, event: EventT | None, example: dict[str, object] | None) -> None:
+        """A handled event (None: one read outside Faust's stream, acknowledged through the
+        consumer's gap bookkeeping instead) and its training example."""
+        if not self._events and not self._examples:
             self._opened = time.monotonic()
-        self._events.append(event)
+        if event is not None:
+            self._events.append(event)
         if example is not None:
             self._examples.append(example)
 
     @property
     def full(self) -> bool:
-        return len(self._events) >= BATCH_MAX
+        return len(self._events) + len(self._examples) >= BATCH_MAX
 
     async def flush_when_quiet(self) -> None:
         """Finish a batch that has waited ``BATCH_LINGER_S`` for more events."""
         while True:
             await asyncio.sleep(BATCH_LINGER_S)
-            if self._events and time.monotonic() - self._opened >= BATCH_LINGER_S:
+            waiting = self._events or self._examples
+            if waiting and time.monotonic() - self._opened >= BATCH_LINGER_S:
                 await self.finish()
 
     async def finish(self) -> None:
         async with self._finishing:
             events, examples = self._events, self._examples
             self._events, self._examples = [], []
-            if not events:
+            if not events and not examples:
                 return
             if examples and self._send is not None:
                 await self._send(examples)

@@ -49,6 +49,11 @@ class ProcessedOffsets:
     def done(self, tp: TP, offset: int) -> None:
         self._next[tp] = offset + 1
 
+    def expect(self, tp: TP, offset: int) -> None:
+        """The next offset to process is ``offset``: the group's committed offset, read
+        when a partition's first event after an assignment arrives."""
+        self._next[tp] = offset
+
     def get(self, tp: TP) -> int | None:
         return self._next.get(tp)
 
@@ -148,15 +153,18 @@ class KafkaProbe:
         return await asyncio.shield(self._running)
 
 
-async def commit_revoked(app: faust.App, revoked: set[TP], processed: ProcessedOffsets) -> None:
-    """Commit what the agents processed on the partitions being revoked.
+async def commit_processed(app: faust.App, tps: set[TP], processed: ProcessedOffsets) -> None:
+    """Commit what the agents processed on ``tps``, which this worker is letting go.
 
-    Called once Faust has waited for every started event to be acknowledged and flushed
-    the producer (its ``on_partitions_revoked`` signal), so these offsets are safe. Faust's
-    own commit at that point finds nothing to commit: faust-streaming drops the consumer's
-    acknowledgements of revoked partitions before it waits (faust-streaming/faust#502),
-    and the next owner would handle again everything since the last periodic commit."""
-    offsets = processed.take(revoked)
+    Called on a rebalance once Faust has waited for every started event to be acknowledged
+    and flushed the producer (its ``on_partitions_revoked`` signal), and on SIGTERM once
+    the last batches are finished and the producer flushed, so these offsets are safe.
+    Faust's own commit at those points falls short. On a rebalance it finds nothing:
+    faust-streaming drops the consumer's acknowledgements of revoked partitions before it
+    waits (faust-streaming/faust#502). After a gap (streams.offset_order) it stops at an
+    offset its gap bookkeeping holds twice. Either way the next owner would handle again
+    everything since."""
+    offsets = processed.take(tps)
     if offsets:
         await app.consumer._commit_offsets(offsets, start_new_transaction=False)
 

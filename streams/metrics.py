@@ -27,6 +27,12 @@ EVENTS = Counter(
     "Events consumed, by topic family and outcome (applied, duplicate, stale, rejected).",
     ["topic", "outcome"],
 )
+EVENTS_OUT_OF_ORDER = Counter(
+    "jobmatch_events_out_of_order_total",
+    "Events delivered out of offset order: behind (passed over), ahead (the records "
+    "skipped before them are read back and handled first).",
+    ["topic", "kind"],
+)
 DLQ_WRITES = Counter(
     "jobmatch_dlq_writes_total",
     "Messages written to the dead-letter topic, by source topic family and reason.",

@@ -16,6 +16,7 @@ from streams.dead_letters import DeadLetterSink
 from streams.feeds import CatalogFeed, ModelFeed
 from streams.lag import ProcessedOffsets
 from streams.neighbour_feed import NeighbourFeed
+from streams.offset_order import OffsetOrder
 from streams.redis_rebuild import MarkerWatch, Rebuild
 from streams.redis_writer import RedisWriter
 from streams.trainer import TrainerService
@@ -38,7 +39,8 @@ class Runtime:
     redis_marker: MarkerWatch
     rebuild: Rebuild
     pause: ConsumptionPause
-    processed: ProcessedOffsets = field(default_factory=ProcessedOffsets)
+    processed: ProcessedOffsets  # the next offset to handle, per partition
+    offset_order: OffsetOrder  # admits each event in offset order (streams.offset_order)
     # The partition of every seeker (profiles/interactions) and posting this worker handled
     # an event of: after a rebalance, whether it still owns them (streams.worker.owned_keys).
     partition_of_seeker: dict[str, int] = field(default_factory=dict)

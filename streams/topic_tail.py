@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 log = logging.getLogger(__name__)
 
@@ -136,3 +137,81 @@ class TopicTail:
             await asyncio.sleep(0.1)
             waited += 0.1
         return sorted(consumer.assignment())
+
+
+class PartitionReader:
+    """Reads offset ranges of partitions and a group's committed offsets, outside the
+    consumer group, with one consumer and one admin client kept for every read (started at
+    the first, closed by :meth:`close`): a compacted topic read across compacted segments
+    can ask for a range at every hole.
+
+    Not through Faust's consumer: its calls queue one after another on the consumer's
+    thread, so a committed-offset request waiting out a rebalance there would stall the
+    fetch that the table recovery after the rebalance needs."""
+
+    def __init__(
+        self,
+        bootstrap: str,
+        *,
+        client_options: Mapping[str, Any] | None = None,
+        timeout_s: float = 30.0,
+    ) -> None:
+        self._bootstrap = bootstrap
+        self._client_options = dict(client_options or {})
+        self._timeout_s = timeout_s
+        self._consumer: AIOKafkaConsumer | None = None
+        self._admin: AIOKafkaAdminClient | None = None
+        self._lock = asyncio.Lock()  # one read at a time: reads move the one assignment
+
+    async def committed(self, group_id: str, tp: TopicPartition, timeout_s: float) -> int | None:
+        """The group's committed offset of ``tp``; None if it never committed there.
+        Raises ``TimeoutError`` after ``timeout_s``."""
+        if self._admin is None:
+            admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, **self._client_options)
+            await admin.start()
+            self._admin = admin
+        offsets = await asyncio.wait_for(
+            self._admin.list_consumer_group_offsets(group_id, partitions=[tp]), timeout_s
+        )
+        found = offsets.get(tp)
+        return found.offset if found is not None and found.offset >= 0 else None
+
+    async def read(self, tp: TopicPartition, first: int, end: int) -> list[ConsumerRecord]:
+        """The records of ``tp`` from offset ``first`` up to ``end`` (excluded). Offsets the
+        broker does not hold (compaction, transaction markers) are absent. Raises
+        ``TimeoutError`` if the range cannot be read in time."""
+        async with self._lock:
+            consumer = await self._started()
+            consumer.assign([tp])
+            consumer.seek(tp, first)
+
+            async def read() -> list[ConsumerRecord]:
+                records: list[ConsumerRecord] = []
+                # Compaction leaves gaps in offsets: compare the position, not the records.
+                while await consumer.position(tp) < end:
+                    batch = await consumer.getmany(tp, timeout_ms=200)
+                    records += [r for r in batch.get(tp, ()) if first <= r.offset < end]
+                return records
+
+            return await asyncio.wait_for(read(), self._timeout_s)
+
+    async def close(self) -> None:
+        if self._consumer is not None:
+            consumer, self._consumer = self._consumer, None
+            await consumer.stop()
+        if self._admin is not None:
+            admin, self._admin = self._admin, None
+            await admin.close()
+
+    async def _started(self) -> AIOKafkaConsumer:
+        if self._consumer is None:
+            consumer = AIOKafkaConsumer(
+                bootstrap_servers=self._bootstrap,
+                group_id=None,
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                **self._client_options,
+            )
+            await consumer.start()
+            self._consumer = consumer
+        return self._consumer

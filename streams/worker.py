@@ -13,6 +13,7 @@ from typing import Any
 
 import faust
 import redis.asyncio as aioredis
+from aiokafka import TopicPartition
 from faust.types import TP
 
 from online_model.live.config import LiveConfig
@@ -26,14 +27,23 @@ from streams.channels import create_channels
 from streams.consumption_pause import ConsumptionPause
 from streams.dead_letters import DeadLetterSink
 from streams.feeds import CatalogFeed, ModelFeed
-from streams.lag import STUCK_AFTER_S, KafkaProbe, commit_blocked, commit_revoked
+from streams.kafka_security import aiokafka_kwargs
+from streams.lag import (
+    STUCK_AFTER_S,
+    KafkaProbe,
+    ProcessedOffsets,
+    commit_blocked,
+    commit_processed,
+)
 from streams.neighbour_feed import NeighbourFeed
+from streams.offset_order import MissedEvent, MissedMessage, OffsetOrder
 from streams.posting_display import PostingRecord
 from streams.redis_health import ADVICE, probe_redis
 from streams.redis_keys import RedisKeys
 from streams.redis_rebuild import CHECK_EVERY_S, MarkerWatch, Rebuild, worker_token
 from streams.redis_writer import RedisWriter
 from streams.runtime import Runtime
+from streams.topic_tail import PartitionReader
 from streams.trainer import TrainerService
 from streams.web import register_pages
 
@@ -50,7 +60,10 @@ REBUILD_TICK_S = 1.0  # one chunk of a Redis rebuild per tick (streams.redis_reb
 # On a rebalance, how long the lists of the events handled so far may take to be written
 # before the partitions are let go (Faust's whole revocation must fit in the session).
 REVOKE_SETTLE_S = 3.0
-GROUP_EXPOSURE_EVERY = 60  # gauge ticks: exposure by group every five minutes
+GROUP_EXPOSURE_EVERY = 60
+# How long the first event of a partition after an assignment waits for the group's
+# committed offset; without an answer its order is not checked (streams.offset_order).
+COMMITTED_READ_TIMEOUT_S = 3.0  # gauge ticks: exposure by group every five minutes
 
 
 def live_config(settings: Settings) -> LiveConfig:
@@ -97,6 +110,7 @@ def build_worker(settings: Settings) -> Runtime:
     )
     model_feed = ModelFeed(settings, engine)
     families = _families_of(settings)
+    processed = ProcessedOffsets()
     rt = Runtime(
         settings=settings,
         app=app,
@@ -113,12 +127,45 @@ def build_worker(settings: Settings) -> Runtime:
         redis_marker=MarkerWatch(writer),
         rebuild=Rebuild(lambda: rebuild_plan(rt)),
         pause=ConsumptionPause(app, families),
+        processed=processed,
+        offset_order=_offset_order(settings, app, processed),
     )
     register_agents(rt)
     kafka_probe = KafkaProbe(app, families, rt.processed)
     _register_background(rt, kafka_probe)
     register_pages(app, lambda: _health(rt, kafka_probe))
     return rt
+
+
+def _offset_order(settings: Settings, app: faust.App, processed: ProcessedOffsets) -> OffsetOrder:
+    """The offset-order guard (streams.offset_order) over this worker's Faust consumer.
+
+    Committed offsets and skipped records are read outside the group
+    (streams.topic_tail.PartitionReader). Handled,
+    they are entered in faust-streaming's gap bookkeeping (a private method: the one it
+    uses itself for offsets it never receives), which counts them as acknowledged."""
+    consumer = app.consumer
+    reader = PartitionReader(settings.kafka_bootstrap, client_options=aiokafka_kwargs(settings))
+
+    @app.on_before_shutdown.connect
+    async def close_reader(app: faust.App, **_: object) -> None:
+        await reader.close()
+
+    async def read_committed(tp: TP) -> int | None:
+        partition = TopicPartition(tp.topic, tp.partition)
+        return await reader.committed(settings.app_id, partition, COMMITTED_READ_TIMEOUT_S)
+
+    async def read_missed(tp: TP, first: int, end: int) -> list[MissedEvent]:
+        records = await reader.read(TopicPartition(tp.topic, tp.partition), first, end)
+        return [
+            MissedEvent(MissedMessage(r.topic, r.partition, r.offset, r.key), r.value)
+            for r in records
+        ]
+
+    async def mark_gap(tp: TP, first: int, last: int) -> None:
+        await consumer._add_gap(tp, first, last)  # type: ignore[attr-defined]
+
+    return OffsetOrder(processed, read_committed, read_missed, mark_gap)
 
 
 def _register_background(rt: Runtime, kafka_probe: KafkaProbe) -> None:
@@ -129,7 +176,7 @@ def _register_background(rt: Runtime, kafka_probe: KafkaProbe) -> None:
         # Every started event is handled and acknowledged by now (Faust waited for them).
         # Commit them, write their lists, then write nothing until the new assignment is
         # known: a list written for a seeker now another worker's could overwrite theirs.
-        await commit_revoked(app, revoked, rt.processed)
+        await commit_processed(app, revoked, rt.processed)
         if not await rt.writer.settle(REVOKE_SETTLE_S):
             log.warning("partitions revoked with Redis writes pending; the new owner rewrites")
         rt.writer.hold()
@@ -141,6 +188,8 @@ def _register_background(rt: Runtime, kafka_probe: KafkaProbe) -> None:
         # write their lists, then nothing more: the next owner writes from here on.
         for batch in list(rt.open_batches):
             await batch.finish()
+        await app.producer.flush()
+        await commit_processed(app, set(app.consumer.assignment()), rt.processed)
         if not await rt.writer.settle(REVOKE_SETTLE_S):
             log.warning("stopping with Redis writes pending; the next owner rewrites")
         rt.writer.hold()
