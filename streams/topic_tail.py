@@ -162,14 +162,18 @@ class PartitionReader:
         self._consumer: AIOKafkaConsumer | None = None
         self._admin: AIOKafkaAdminClient | None = None
         self._lock = asyncio.Lock()  # one read at a time: reads move the one assignment
+        self._admin_started = asyncio.Lock()
 
     async def committed(self, group_id: str, tp: TopicPartition, timeout_s: float) -> int | None:
         """The group's committed offset of ``tp``; None if it never committed there.
         Raises ``TimeoutError`` after ``timeout_s``."""
-        if self._admin is None:
-            admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, **self._client_options)
-            await admin.start()
-            self._admin = admin
+        async with self._admin_started:  # agents ask at once after a rebalance
+            if self._admin is None:
+                admin = AIOKafkaAdminClient(
+                    bootstrap_servers=self._bootstrap, **self._client_options
+                )
+                await asyncio.wait_for(admin.start(), timeout_s)
+                self._admin = admin
         offsets = await asyncio.wait_for(
             self._admin.list_consumer_group_offsets(group_id, partitions=[tp]), timeout_s
         )

@@ -60,10 +60,10 @@ REBUILD_TICK_S = 1.0  # one chunk of a Redis rebuild per tick (streams.redis_reb
 # On a rebalance, how long the lists of the events handled so far may take to be written
 # before the partitions are let go (Faust's whole revocation must fit in the session).
 REVOKE_SETTLE_S = 3.0
-GROUP_EXPOSURE_EVERY = 60
+GROUP_EXPOSURE_EVERY = 60  # gauge ticks: exposure by group every five minutes
 # How long the first event of a partition after an assignment waits for the group's
 # committed offset; without an answer its order is not checked (streams.offset_order).
-COMMITTED_READ_TIMEOUT_S = 3.0  # gauge ticks: exposure by group every five minutes
+COMMITTED_READ_TIMEOUT_S = 3.0
 
 
 def live_config(settings: Settings) -> LiveConfig:
@@ -141,9 +141,9 @@ def _offset_order(settings: Settings, app: faust.App, processed: ProcessedOffset
     """The offset-order guard (streams.offset_order) over this worker's Faust consumer.
 
     Committed offsets and skipped records are read outside the group
-    (streams.topic_tail.PartitionReader). Handled,
-    they are entered in faust-streaming's gap bookkeeping (a private method: the one it
-    uses itself for offsets it never receives), which counts them as acknowledged."""
+    (streams.topic_tail.PartitionReader). Handled, skipped records are entered in
+    faust-streaming's gap bookkeeping (a private method: the one it uses itself for
+    offsets it never receives), which counts them as acknowledged."""
     consumer = app.consumer
     reader = PartitionReader(settings.kafka_bootstrap, client_options=aiokafka_kwargs(settings))
 
@@ -184,8 +184,9 @@ def _register_background(rt: Runtime, kafka_probe: KafkaProbe) -> None:
     @app.on_before_shutdown.connect
     async def let_go(app: faust.App, **_: object) -> None:
         # SIGTERM: the consumer has stopped fetching but not yet committed or left the
-        # group. Acknowledge the handled events (the commit that follows covers them),
-        # write their lists, then nothing more: the next owner writes from here on.
+        # group. Acknowledge the handled events, commit them (commit_processed says why
+        # not through Faust's own stop commit), write their lists, then nothing more: the
+        # next owner writes from here on.
         for batch in list(rt.open_batches):
             await batch.finish()
         await app.producer.flush()
