@@ -131,8 +131,7 @@ class OffsetOrder:
 
     async def covered(self, tp: TP, gap: Gap) -> None:
         """The gap's events were handled outside Faust's stream: let its commit pass."""
-        if gap.first < gap.end:
-            await self._mark_gap(tp, gap.first, gap.end - 1)
+        await self._mark_gap(tp, gap.first, gap.end - 1)
 
     async def _committed(self, tp: TP) -> int | None:
         try:

@@ -22,6 +22,23 @@ log = logging.getLogger(__name__)
 BatchHandler = Callable[[list[ConsumerRecord], bool], Awaitable[None]]
 
 
+def groupless_consumer(
+    bootstrap: str, client_options: Mapping[str, Any], *topics: str, **options: Any
+) -> AIOKafkaConsumer:
+    """A consumer outside every group: it commits nothing and starts at the earliest
+    offset. ``client_options`` are the TLS and SASL arguments
+    (:func:`streams.kafka_security.aiokafka_kwargs`)."""
+    return AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        **options,
+        **client_options,
+    )
+
+
 class TopicTail:
     """Follow every partition of ``topic`` from offset 0; hand batches to ``handle``.
 
@@ -56,15 +73,12 @@ class TopicTail:
     async def run(self) -> None:
         # Subscribing without a group assigns every partition to this consumer, which
         # starts at the earliest offset (nothing is ever committed).
-        consumer = AIOKafkaConsumer(
+        consumer = groupless_consumer(
+            self._bootstrap,
+            self._client_options,
             self.topic,
-            bootstrap_servers=self._bootstrap,
-            group_id=None,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
             fetch_max_bytes=self._fetch_max_bytes,
             max_partition_fetch_bytes=self._fetch_max_bytes,
-            **self._client_options,
         )
         await consumer.start()
         self._consumer = consumer
@@ -172,7 +186,11 @@ class PartitionReader:
                 admin = AIOKafkaAdminClient(
                     bootstrap_servers=self._bootstrap, **self._client_options
                 )
-                await asyncio.wait_for(admin.start(), timeout_s)
+                try:
+                    await asyncio.wait_for(admin.start(), timeout_s)
+                except BaseException:
+                    await admin.close()
+                    raise
                 self._admin = admin
         offsets = await asyncio.wait_for(
             self._admin.list_consumer_group_offsets(group_id, partitions=[tp]), timeout_s
@@ -209,13 +227,7 @@ class PartitionReader:
 
     async def _started(self) -> AIOKafkaConsumer:
         if self._consumer is None:
-            consumer = AIOKafkaConsumer(
-                bootstrap_servers=self._bootstrap,
-                group_id=None,
-                enable_auto_commit=False,
-                auto_offset_reset="earliest",
-                **self._client_options,
-            )
+            consumer = groupless_consumer(self._bootstrap, self._client_options)
             await consumer.start()
             self._consumer = consumer
         return self._consumer

@@ -12,7 +12,7 @@ import pytest
 from faust.types import TP
 
 from streams.lag import ProcessedOffsets
-from streams.offset_order import MissedEvent, MissedMessage, OffsetOrder
+from streams.offset_order import NO_GAP, MissedEvent, MissedMessage, OffsetOrder
 
 TPA = TP("jobmatch.interactions", 3)
 
@@ -66,7 +66,8 @@ def deliver(order: OffsetOrder, processed: ProcessedOffsets, offsets: list[int])
             for missed in gap.events:
                 processed.done(TPA, missed.message.offset)
                 handled.append(missed.message.offset)
-            await order.covered(TPA, gap)
+            if gap is not NO_GAP:
+                await order.covered(TPA, gap)
             processed.done(TPA, offset)
             handled.append(offset)
         return handled
